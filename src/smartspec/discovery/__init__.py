@@ -1,0 +1,1 @@
+"""smartspec.discovery (see the developers' guide for its element)."""

@@ -1,0 +1,1 @@
+"""smartspec.implementation (see the developers' guide for its element)."""

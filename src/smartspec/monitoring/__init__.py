@@ -1,0 +1,1 @@
+"""smartspec.monitoring (see the developers' guide for its element)."""

@@ -1,0 +1,1 @@
+"""smartspec.reports (see the developers' guide for its element)."""

@@ -1,0 +1,1 @@
+"""smartspec.store (see the developers' guide for its element)."""

@@ -1,0 +1,1 @@
+"""smartspec.strategy (see the developers' guide for its element)."""

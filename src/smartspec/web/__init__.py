@@ -1,0 +1,1 @@
+"""smartspec.web (see the developers' guide for its element)."""
