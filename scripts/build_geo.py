@@ -147,11 +147,20 @@ def _code(value) -> float:
     return float(value)
 
 
-def typology_shares(typ: pd.DataFrame, codes_map: pd.DataFrame, nuts3_2021: pd.Index) -> pd.DataFrame:
-    """Per NUTS-3 2021 code: boolean flags from the 2024 NUTS-3 typologies sheet.
+FLAG_COLUMNS = ("border", "mountainous", "metropolitan", "coastal", "island", "capital")
+SHEET_SOURCE = "Eurostat NUTS-3 typologies 2024"
+GISCO_SOURCE = "GISCO NUTS 2021 MOUNT_TYPE/COAST_TYPE (mountainous, coastal only)"
 
-    2021 codes are matched to the sheet directly, or through the codes list's 2021 → 2024
-    column (code changes); regions whose boundaries changed in 2024 stay unmatched (NaN).
+
+def typology_flags(typ: pd.DataFrame, codes_map: pd.DataFrame, nuts3: pd.DataFrame | pd.Index
+                   ) -> pd.DataFrame:
+    """Per NUTS-3 code: boolean flags from the 2024 NUTS-3 typologies sheet (GISCO fallback).
+
+    ``nuts3`` is either an Index of codes (2024 codes: matched directly) or the 2021 GISCO
+    NUTS-3 table (columns code, mount_type, coast_type). 2021 codes are matched to the sheet
+    directly or through the codes list's 2021 → 2024 column (code changes); codes absent from
+    the sheet (outside the EU-27, or boundary changed in 2024) fall back to the GISCO
+    attributes: mountainous = MOUNT_TYPE in {1, 2, 3}, coastal = COAST_TYPE in {1, 2}.
     """
     t = typ.rename(columns={"NUTS-3 Code": "code_2024"})
     flags = pd.DataFrame({
@@ -163,32 +172,44 @@ def typology_shares(typ: pd.DataFrame, codes_map: pd.DataFrame, nuts3_2021: pd.I
         "island": t["Island regions"].str.strip().eq("Island"),
         "capital": t["Capital regions"].str.strip().eq("Capital region"),
     })
+    flags[list(FLAG_COLUMNS)] = flags[list(FLAG_COLUMNS)].astype(float)
+    flags["source"] = SHEET_SOURCE
+    if isinstance(nuts3, pd.Index):
+        return flags.rename(columns={"code_2024": "code"}).set_index("code").reindex(nuts3)
     m = codes_map[(codes_map["kind"] == "NUTS") & (codes_map["level"] == "3")]
     m = m[(m["code_2021"] != "") & (m["code_2024"] != "")][["code_2021", "code_2024"]]
-    link = pd.DataFrame({"code_2021": list(nuts3_2021)}).merge(m, on="code_2021", how="left")
-    link["code_2024"] = link["code_2024"].fillna(link["code_2021"])
-    out = link.merge(flags, on="code_2024", how="left").drop(columns="code_2024")
-    return out.set_index("code_2021")
+    link = nuts3[["code", "mount_type", "coast_type"]].merge(m, left_on="code", right_on="code_2021",
+                                                             how="left")
+    link["code_2024"] = link["code_2024"].fillna(link["code"])
+    out = link.merge(flags, on="code_2024", how="left").set_index("code")
+    fb = out["source"].isna() & out["mount_type"].notna()
+    out.loc[fb, "mountainous"] = out.loc[fb, "mount_type"].isin([1, 2, 3]).astype(float)
+    out.loc[fb, "coastal"] = out.loc[fb, "coast_type"].isin([1, 2]).astype(float)
+    out.loc[fb, "source"] = GISCO_SOURCE
+    return out[[*FLAG_COLUMNS, "source"]]
 
 
 def aggregate_typologies(flags3: pd.DataFrame, codes: pd.Index) -> pd.DataFrame:
     """Share of NUTS-3 children flagged, for each code of ``codes`` (any level 0-3).
 
-    share = (# NUTS-3 children flagged) / (# NUTS-3 children present in the typologies sheet);
-    the boolean flag is ``share >= 0.5`` (majority of children). ``typology_n3`` counts the
-    children with data. Regions outside the EU-27 sheet (CH, LI, NO, IS, UK, candidates) get NaN.
+    share = (# NUTS-3 children flagged) / (# NUTS-3 children with data for that flag); the
+    boolean flag is ``share >= 0.5`` (a majority of the children; for a NUTS-3 code, its own
+    flag). ``typology_n3`` counts the children with data and ``typology_source`` says where the
+    flags come from.
     """
-    cols = ["border", "mountainous", "metropolitan", "coastal", "island", "capital"]
-    known = flags3.dropna(subset=["border"])
+    known = flags3[flags3["source"].notna()]
     out = []
     for code in codes:
         kids = known[known.index.str.startswith(code)]
-        row = {"code": code, "typology_n3": len(kids)}
-        for c in cols:
-            row[f"{c}_share"] = float(kids[c].astype(float).mean()) if len(kids) else float("nan")
+        row: dict = {"code": code, "typology_n3": len(kids)}
+        sources = sorted(set(kids["source"]))
+        row["typology_source"] = " + ".join(sources) if sources else None
+        for c in FLAG_COLUMNS:
+            vals = kids[c].dropna()
+            row[f"{c}_share"] = round(float(vals.mean()), 4) if len(vals) else float("nan")
         out.append(row)
     res = pd.DataFrame(out).set_index("code")
-    for c in cols:
+    for c in FLAG_COLUMNS:
         share = res[f"{c}_share"]
         res[c] = pd.array([pd.NA if np.isnan(s) else bool(s >= 0.5) for s in share], dtype="boolean")
     return res
@@ -224,7 +245,7 @@ def build_regions(data: Path) -> tuple[pd.DataFrame, dict[int, tuple[list[str], 
     cls = data / "classifications"
     codes = pd.read_csv(cls / "nuts_sr_2021_2024_codes.csv", dtype=str, keep_default_na=False)
     typ = pd.read_csv(cls / "nuts3_2024_typologies.csv", dtype=str, keep_default_na=False)
-    flags3 = typology_shares(typ, codes, pd.Index(reg.loc[reg["level"] == 3, "code"]))
+    flags3 = typology_flags(typ, codes, reg[reg["level"] == 3])
     agg = aggregate_typologies(flags3, pd.Index(reg["code"]))
     reg = reg.merge(agg, left_on="code", right_index=True, how="left")
     reg.insert(0, "version", 2021)
@@ -234,7 +255,7 @@ def build_regions(data: Path) -> tuple[pd.DataFrame, dict[int, tuple[list[str], 
     r24 = pd.DataFrame({
         "version": 2024,
         "code": c24["code_2024"],
-        "name": c24["label"].where(c24["label"] != "", None),
+        "name": c24["label"].where(c24["label"] != "", None),  # level 0: filled below
         "native_name": None,
         "country": c24["country"],
         "level": c24["level"].astype(int),
@@ -242,13 +263,14 @@ def build_regions(data: Path) -> tuple[pd.DataFrame, dict[int, tuple[list[str], 
     r24 = r24[~r24["code"].str.endswith("Z")]  # drop extra-regio codes (not in GISCO either)
     r24 = r24.drop_duplicates("code")
     nuts3_24 = typ.rename(columns={"NUTS-3 Code": "code"})["code"]
-    flags24 = typology_shares(typ, pd.DataFrame(columns=["kind", "level", "code_2021", "code_2024"]),
-                              pd.Index(nuts3_24))
+    flags24 = typology_flags(typ, codes, pd.Index(nuts3_24))
     agg24 = aggregate_typologies(flags24, pd.Index(r24["code"]))
     r24 = r24.merge(agg24, left_on="code", right_index=True, how="left")
     r24 = r24.merge(reg[["code", "lon", "lat"]], on="code", how="left")  # same code ⇒ centroid kept only if
     changed = set(c24.loc[c24["change"].str.contains("Boundary|New|Split|Merged", regex=True), "code_2024"])
     r24.loc[r24["code"].isin(changed), ["lon", "lat"]] = np.nan  # ...the area is unchanged
+    names21 = reg.set_index("code")["name"]
+    r24["name"] = r24["name"].fillna(r24["code"].map(names21))
     out = pd.concat([reg, r24], ignore_index=True)
     out["version"] = out["version"].astype("int16")
     out["level"] = out["level"].astype("int8")

@@ -8,6 +8,7 @@ are labelled pandas objects.
 """
 
 from smartspec.evidence._matrix import LabelledSparse
+from smartspec.evidence.pipeline import PipelineResult, pipeline
 from smartspec.evidence.complexity import ComplexityResult, complexity
 from smartspec.evidence.rca import diversity, presence, rca, ubiquity
 from smartspec.evidence.relatedness import (
@@ -35,6 +36,8 @@ __all__ = [
     "rca",
     "relatedness_density",
     "ubiquity",
+    "pipeline",
+    "PipelineResult",
 ]
 
 try:  # written in parallel; present once the module lands

@@ -128,8 +128,9 @@ def _check_labels(rows: pd.Index, cols: pd.Index, name: str) -> None:
 
 
 def _dense_from_frame(x: pd.DataFrame, name: str) -> np.ndarray:
-    bad_cols = [str(c) for c in x.columns if not (pd.api.types.is_numeric_dtype(x[c])
-                                                  or pd.api.types.is_bool_dtype(x[c]))]
+    dtypes = x.dtypes
+    bad_cols = [str(c) for c, dt in zip(x.columns, dtypes, strict=True)
+                if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))]
     if bad_cols:
         # Locate the first offending cells for a helpful message.
         cells = []

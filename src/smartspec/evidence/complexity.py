@@ -22,6 +22,8 @@ _METHODS = ("eigenvector", "reflections", "fitness")
 #: Above this size of the smaller side, the eigenvector is found by Lanczos iteration on an
 #: implicit operator instead of a dense symmetric eigensolver.
 DENSE_EIGEN_MAX = 1500
+#: Up to this size the dense eigenproblem goes straight to LAPACK (restricted to one pair).
+SMALL_EIGEN_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,28 @@ class ComplexityResult:
         return self.eci.to_frame(), self.pci.to_frame()
 
 
-def _second_eigvec_dense(s: np.ndarray) -> tuple[np.ndarray, float]:
+def _second_eigvec_dense(s: np.ndarray, lead: np.ndarray, v0: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, float]:
+    """Second eigenpair of a symmetric PSD matrix whose leading eigenpair is (1, ``lead``).
+
+    Small matrices use LAPACK restricted to one eigenpair. Larger ones deflate the known leading
+    eigenvector and run Lanczos (ARPACK) on the explicit matrix, which is several times faster
+    and can be warm-started with ``v0`` (e.g. the previous year's eigenvector in a panel); if
+    ARPACK does not converge, LAPACK is used.
+    """
     n = s.shape[0]
     if n < 2:
         raise ValueError("complexity needs at least two regions and two activities with presence")
+    if n > SMALL_EIGEN_MAX:
+        lead = lead / np.linalg.norm(lead)
+        sd = s - np.outer(lead, lead)
+        start = v0 if v0 is not None and v0.shape == (n,) and np.any(v0) else \
+            np.random.default_rng(0).standard_normal(n)
+        try:
+            w, v = spla.eigsh(sd, k=1, which="LA", v0=start, tol=1e-14, maxiter=50 * n)
+            return v[:, 0], float(w[0])
+        except spla.ArpackNoConvergence:  # pragma: no cover - rare, tiny spectral gaps
+            pass
     w, v = sla.eigh(s, subset_by_index=[n - 2, n - 2], check_finite=False)
     return v[:, 0], float(w[0])
 
@@ -93,14 +113,15 @@ def _second_eigvec_lanczos(a: np.ndarray | sp.csr_array, lead: np.ndarray,
     return v[:, 0], float(w[0])
 
 
-def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, float]:
+def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
+                 v0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """Raw (unstandardised) ECI and PCI vectors from the second eigenvector.
 
     With :math:`A = D^{-1/2} M U^{-1/2}`, the region matrix :math:`\\tilde M_R = D^{-1} M U^{-1}
     M^T` is similar to the symmetric :math:`A A^T`, and the activity matrix to :math:`A^T A`.
     The eigenproblem is solved on the smaller of the two, and the other side follows from
-    :math:`q = U^{-1} M^T x` or :math:`x = D^{-1} M q`.
+    :math:`q = U^{-1} M^T x` or :math:`x = D^{-1} M q`. Returns ``(x, q, eigenvalue, y)`` where
+    ``y`` is the symmetric-form eigenvector (usable as ``v0`` for a similar matrix).
     """
     n, p = mm.shape
     isd, isu = 1.0 / np.sqrt(d), 1.0 / np.sqrt(u)
@@ -108,26 +129,21 @@ def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray
         a = sp.csr_array(sp.diags_array(isd) @ mm @ sp.diags_array(isu))
     else:
         a = mm * isd[:, None] * isu[None, :]
-    small = min(n, p)
-    if small <= DENSE_EIGEN_MAX:
-        if n <= p:
-            s = a @ a.T
-            s = s.toarray() if sp.issparse(s) else s
-            y, lam = _second_eigvec_dense(np.asarray(s))
-        else:
-            s = a.T @ a
-            s = s.toarray() if sp.issparse(s) else s
-            y, lam = _second_eigvec_dense(np.asarray(s))
+    rows_side = n <= p
+    lead = np.sqrt(d if rows_side else u)
+    if min(n, p) <= DENSE_EIGEN_MAX:
+        s = a @ a.T if rows_side else a.T @ a
+        s = s.toarray() if sp.issparse(s) else s
+        y, lam = _second_eigvec_dense(np.asarray(s), lead, v0)
     else:
-        side = "rows" if n <= p else "cols"
-        y, lam = _second_eigvec_lanczos(a, np.sqrt(d if side == "rows" else u), side)
-    if n <= p:
+        y, lam = _second_eigvec_lanczos(a, lead, "rows" if rows_side else "cols")
+    if rows_side:
         x = y * isd
         q = np.asarray(mm.T @ x).ravel() / u
     else:
         q = y * isu
         x = np.asarray(mm @ q).ravel() / d
-    return x, q, lam
+    return x, q, lam, y
 
 
 def _reflections(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
@@ -258,7 +274,7 @@ def _complexity_matrix(mat: Matrix, method: str, iterations: int, ddof: int) -> 
         x, q = _fitness(data, iterations)
     else:
         if method == "eigenvector":
-            x, q, lam = _eigenvector(data, d, u)
+            x, q, lam, _ = _eigenvector(data, d, u)
             if lam > 1 - 1e-9:
                 warnings.warn(
                     "the region-activity network is disconnected (second eigenvalue = 1): "

@@ -40,17 +40,21 @@ BLOCK_WORK = 40_000_000
 # --------------------------------------------------------------------------------------------
 def _normalise_values(c: np.ndarray, ui: np.ndarray, uj: np.ndarray, n: float,
                       method: str) -> np.ndarray:
-    """Elementwise normalisation of co-occurrence counts ``c`` with the two occurrence counts."""
+    """Elementwise normalisation of co-occurrence counts ``c`` with the two occurrence counts.
+
+    ``ui`` and ``uj`` broadcast against ``c``. Pairs with a zero denominator get 0.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "min_conditional":
-            out = c / np.maximum(ui, uj)
+            den = np.maximum(ui, uj)
         elif method == "cosine":
-            out = c / np.sqrt(ui * uj)
+            den = np.sqrt(ui * uj)
         elif method == "association":
-            out = c * n / (ui * uj)
+            den = ui * uj / n if n > 0 else np.zeros(np.broadcast_shapes(ui.shape, uj.shape))
         else:  # jaccard
-            out = c / (ui + uj - c)
-    return np.where(np.isfinite(out), out, 0.0)
+            den = ui + uj - c
+        inv = np.reciprocal(den, where=den > 0, out=np.zeros(np.shape(den)))
+    return c * inv
 
 
 def _check_method(method: str) -> None:

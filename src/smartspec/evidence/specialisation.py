@@ -207,7 +207,7 @@ def specialisation_indices(x: object, hierarchy: Hierarchy | None = None, *,
     s = v / totals[r]  # every stored cell lies in a region with a positive total
 
     def per_region(weights: np.ndarray) -> np.ndarray:
-        out = np.bincount(r, weights=weights, minlength=n)
+        out = np.bincount(r, weights=weights, minlength=n).astype(float)
         out[empty] = np.nan
         return out
 
@@ -236,7 +236,7 @@ def specialisation_indices(x: object, hierarchy: Hierarchy | None = None, *,
         uniq, inv = np.unique(key, return_inverse=True)
         big_p = np.bincount(inv, weights=s)  # P_g of each (region, group) with P_g > 0
         uv = np.bincount((uniq // k).astype(np.intp), weights=-big_p * np.log(big_p),
-                         minlength=n)
+                         minlength=n).astype(float)
         uv[empty] = np.nan
         cols["unrelated_variety"] = uv / log_b
         # sum_g P_g H_g = sum_i p_i log(P_g(i) / p_i)
