@@ -178,7 +178,7 @@ def _brute_auc(pnl, phi=None, horizon=1):
             continue
         m0, m1 = pnl[y], pnl[y + horizon]
         ph = proximity(m0) if phi is None else phi
-        d = _reference_density(m0, ph)
+        d = _reference_density(m0, ph).round(12)  # equal densities tie despite rounding noise
         for r in m0.index:
             for a in m0.columns:
                 if m0.loc[r, a] == 0 and np.isfinite(d.loc[r, a]):
@@ -297,6 +297,12 @@ def test_auc_options(panel) -> None:
         entry_auc(panel, phi.drop(index="z", columns="z"))
     with pytest.raises(ValueError, match="by"):
         entry_auc(panel, phi, by="year")
+    # an unobserved end cell (missing="exclude") leaves the evaluation
+    holey = dict(panel)
+    holey[2011] = panel[2011].astype(float)
+    holey[2011].loc["c", "x"] = np.nan  # (c, x) is at risk in 2010 and in 2011
+    res = entry_auc(holey, phi, missing="exclude")
+    assert res.n_at_risk == full.n_at_risk - 2  # unknown end of 2010->11, start of 2011->12
     # horizon 2 pools only 2010 -> 2012
     assert entry_auc(panel, phi, horizon=2).start_years == (2010,)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import read_reference
 
+from conftest import read_reference
 from smartspec import evidence as ev
 
 TOL = 1e-8

@@ -8,8 +8,8 @@ are labelled pandas objects.
 """
 
 from smartspec.evidence._matrix import LabelledSparse
-from smartspec.evidence.pipeline import PipelineResult, pipeline
 from smartspec.evidence.complexity import ComplexityResult, complexity
+from smartspec.evidence.pipeline import PipelineResult, pipeline
 from smartspec.evidence.rca import diversity, presence, rca, ubiquity
 from smartspec.evidence.relatedness import (
     Opportunity,
@@ -41,13 +41,13 @@ __all__ = [
 ]
 
 try:  # written in parallel; present once the module lands
-    from smartspec.evidence.specialisation import specialisation_indices  # noqa: F401
+    from smartspec.evidence.specialisation import specialisation_indices
 
     __all__ += ["specialisation_indices"]
 except ImportError:  # pragma: no cover
     pass
 try:
-    from smartspec.evidence.dynamics import entries, entry_auc, exits, shift_share  # noqa: F401
+    from smartspec.evidence.dynamics import entries, entry_auc, exits, shift_share
 
     __all__ += ["entries", "entry_auc", "exits", "shift_share"]
 except ImportError:  # pragma: no cover

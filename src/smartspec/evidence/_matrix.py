@@ -53,7 +53,7 @@ class LabelledSparse:
         return self.matrix.shape
 
     @property
-    def T(self) -> LabelledSparse:  # noqa: N802 - mirrors numpy/pandas
+    def T(self) -> LabelledSparse:
         return LabelledSparse(self.matrix.T.tocsr(), self.cols, self.rows)
 
     def to_frame(self) -> pd.DataFrame:

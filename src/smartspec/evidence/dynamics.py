@@ -283,6 +283,10 @@ class EntryAUC:
     by_region: pd.DataFrame | None = None
 
 
+#: Densities are rounded to this many decimals before ranking (ties within rounding noise).
+SCORE_DECIMALS = 12
+
+
 def _auc(score: np.ndarray, positive: np.ndarray) -> float:
     r"""Mann-Whitney AUC :math:`(R_1 - n_1(n_1+1)/2) / (n_1 n_0)` with average ranks for ties."""
     n1 = int(positive.sum())
@@ -388,7 +392,9 @@ def entry_auc(m_by_year: Mapping[int, object] | pd.DataFrame,
     EntryAUC
         ``auc``, ``n_entries``, ``n_at_risk``, ``horizon``, ``start_years`` and, with
         ``by="region"``, ``by_region``. At-risk cells with an undefined (non-finite) density, e.g.
-        an activity with no proximity to any other, are left out of every count.
+        an activity with no proximity to any other, are left out of every count. Densities
+        are rounded to ``SCORE_DECIMALS`` (12) decimals before ranking, so values that are
+        equal in exact arithmetic tie.
 
     References
     ----------
@@ -424,6 +430,9 @@ def entry_auc(m_by_year: Mapping[int, object] | pd.DataFrame,
         if isinstance(dens, LabelledSparse):
             dens = dens.to_frame()
         d = dens.reindex(index=st.regions, columns=st.activities).to_numpy(dtype=float)
+        # Densities that are equal in exact arithmetic can differ in the last bits (different
+        # summation orders); rounding makes them tie, so the AUC does not depend on rounding noise.
+        d = np.round(d, SCORE_DECIMALS)
         at_risk = (a == 0) & ~np.isnan(b) & np.isfinite(d) & keep[:, None]
         r, c = np.nonzero(at_risk)
         scores.append(d[r, c])

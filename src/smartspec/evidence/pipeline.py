@@ -76,7 +76,7 @@ def _stack(x: object) -> tuple[list, pd.Index, pd.Index, np.ndarray]:
         mats = [as_labelled(x[y], name=f"x[{y!r}]") for y in years]
         rows = mats[0].rows
         cols = mats[0].cols
-        for y, m in zip(years, mats, strict=True):
+        for m in mats[1:]:
             rows = rows.union(m.rows, sort=False) if not m.rows.equals(rows) else rows
             cols = cols.union(m.cols, sort=False) if not m.cols.equals(cols) else cols
         stack = np.zeros((len(years), len(rows), len(cols)))

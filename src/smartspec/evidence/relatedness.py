@@ -53,8 +53,8 @@ def _normalise_values(c: np.ndarray, ui: np.ndarray, uj: np.ndarray, n: float,
             den = ui * uj / n if n > 0 else np.zeros(np.broadcast_shapes(ui.shape, uj.shape))
         else:  # jaccard
             den = ui + uj - c
-        inv = np.reciprocal(den, where=den > 0, out=np.zeros(np.shape(den)))
-    return c * inv
+        den = np.broadcast_to(den, np.broadcast_shapes(np.shape(c), np.shape(den)))
+        return np.divide(c, den, where=den > 0, out=np.zeros(den.shape))
 
 
 def _check_method(method: str) -> None:
