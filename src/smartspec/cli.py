@@ -18,6 +18,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
+@app.callback()
+def main() -> None:
+    """smartspec: smart specialisation (S3) evidence, discovery, strategy and monitoring."""
+
+
 #: Modules that contribute commands. Each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "smartspec.evidence._cli",

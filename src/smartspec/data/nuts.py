@@ -42,12 +42,21 @@ Change types of :func:`correspondence` (per old code, after chaining)
 --------------------------------------------------------------------
 ``unchanged``       same code, same area.
 ``recode``          new code, same area (pure, one-to-one).
-``merge``           the old region lies wholly inside one new region that has other parts too.
-``split``           the old region's area went to several new regions.
-``boundary_shift``  one successor but the area changed (e.g. SI01 → SI03 in 2013: municipalities
-                    moved between eastern and western Slovenia, so SI01 ≠ SI03).
+``boundary_shift``  Eurostat records a boundary shift for the old code (or a one-to-one link that
+                    is not pure): the area changed, with one or several successors. E.g. SI01 and
+                    SI02 (NUTS 2010) → SI03 / SI04 in 2013: municipalities moved between eastern
+                    and western Slovenia (``SI035=SI015+parts of SI021``), so SI01 ≠ SI03.
+``split``           the old region's area went to several new regions (no boundary shift
+                    recorded), e.g. HU10 → HU11 + HU12.
+``merge``           the old region lies wholly inside one new region that has other parts too,
+                    e.g. DE915 + DE919 → DE91C.
 ``discontinued``    no successor could be identified from the official tables.
 ``new``             a code of the target version with no predecessor (``code_from`` missing).
+
+Coverage: the 2010→2013 and 2013→2016 tables cover the EU-28 only; CH, LI, NO, IS and the
+candidate countries enter with the 2016→2021 table. Their codes are therefore "unknown" for
+``from_version`` 2010 or 2013 (:func:`recode` leaves them unchanged and reports them) and are not
+listed as ``new``. Extra-regio codes (``..ZZ``) are carried like any other code.
 """
 
 from __future__ import annotations
@@ -358,13 +367,18 @@ def correspondence(from_version: int, to_version: int = 2021, level: int | None 
     """
     if level is not None and level not in (0, 1, 2, 3):
         raise ValueError(f"level must be 0, 1, 2 or 3, got {level!r}")
-    chain = _chain(int(from_version), int(to_version))
-    out = _classify(chain)
+    out = _correspondence(int(from_version), int(to_version))
     if level is not None:
         out = out[out["level"] == level]
-    out.insert(2, "version_from", int(from_version))
-    out.insert(4, "version_to", int(to_version))
     return out.reset_index(drop=True)
+
+
+@lru_cache(maxsize=16)
+def _correspondence(from_version: int, to_version: int) -> pd.DataFrame:
+    out = _classify(_chain(from_version, to_version))
+    out.insert(2, "version_from", from_version)
+    out.insert(4, "version_to", to_version)
+    return out
 
 
 def _classify(chain: pd.DataFrame) -> pd.DataFrame:
@@ -409,6 +423,13 @@ def _classify(chain: pd.DataFrame) -> pd.DataFrame:
     return out.assign(_k=key).sort_values(["level", "_k", "code_to"], na_position="last").drop(columns="_k")
 
 
+@lru_cache(maxsize=16)
+def _groups(from_version: int, to_version: int) -> dict[str, pd.DataFrame]:
+    corr = correspondence(from_version, to_version)
+    corr = corr[corr["code_from"].notna()]
+    return {k: g for k, g in corr.groupby("code_from", sort=False)}
+
+
 def recode_codes(codes: Iterable[str], from_version: int, to_version: int = 2021) -> pd.DataFrame:
     """What happens to each code between two NUTS versions.
 
@@ -429,10 +450,8 @@ def recode_codes(codes: Iterable[str], from_version: int, to_version: int = 2021
         numbers), ``merge_complete`` and ``detail`` (see :func:`correspondence`).
     """
     codes = list(dict.fromkeys(str(c) for c in codes))
-    corr = correspondence(from_version, to_version)
-    corr = corr[corr["code_from"].notna()]
+    groups = _groups(int(from_version), int(to_version))
     rows = []
-    groups = {k: g for k, g in corr.groupby("code_from", sort=False)}
     for code in codes:
         g = groups.get(code)
         if g is None:
@@ -456,7 +475,7 @@ def recode_codes(codes: Iterable[str], from_version: int, to_version: int = 2021
 # ---------------------------------------------------------------------------------------------
 # recoding a Panel
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RecodeReport:
     """What :func:`recode` did to each region code.
 
@@ -548,8 +567,8 @@ def recode(
         * ``"keep"``: keep those codes unchanged and list them in ``report.kept`` (they remain
           ``from_version`` areas; compare them with ``to`` regions at your own risk).
         * ``"merge"``: sum complete many-to-one merges, i.e. new regions made only of whole old
-          regions (value_new = Σ value_old per activity and year; missing if any predecessor
-          is missing or NaN; flags of the parts are joined with ","); refuse everything else.
+          regions (value_new = Σ value_old per activity and year; missing, flagged
+          ``"incomplete"``, if any predecessor is absent or NaN); refuse everything else.
 
         Pure recodes (same area, new code) are always applied silently and listed in
         ``report.recoded``; unchanged codes are untouched and values are never altered.
@@ -615,9 +634,9 @@ def recode(
 
     new = frame.copy()
     region = new["region"].astype(str)
-    target = region.map(mapping).fillna(region)
-    if len(mergeable):
-        target = target.where(~region.isin(mergeable.index), region.map(mergeable["code_to"]))
+    merge_map = dict(zip(mergeable.index, mergeable["code_to"], strict=True))
+    target = pd.Series([mapping.get(c, merge_map.get(c, c)) for c in region],
+                       index=region.index, dtype=object)
     # a recoded code must not land on a code that is already in the panel
     present = set(region)
     clash = sorted({t for c, t in mapping.items() if t in present and t not in mapping}
@@ -636,18 +655,32 @@ def recode(
 
 def _sum_merges(frame: pd.DataFrame, targets: set[str], mergeable: pd.DataFrame,
                 original: pd.Series) -> pd.DataFrame:
-    """Sum rows recoded to a merge target; missing if any predecessor is missing."""
-    is_t = frame["region"].isin(targets)
-    rest, part = frame[~is_t], frame[is_t].assign(_src=original[is_t].to_numpy())
+    """Sum rows recoded to a merge target.
+
+    A merged cell is the sum of its parts when every part is present and known (no flag, as
+    in :meth:`Panel.aggregate`); otherwise it is missing with flag ``"incomplete"``: a partial
+    sum would describe a smaller area than the new region.
+    """
+    from smartspec.data.panel import INCOMPLETE_FLAG
+
+    is_t = frame["region"].isin(targets).to_numpy()
+    rest = frame[~is_t]
+    part = pd.DataFrame({
+        "region": frame["region"].to_numpy()[is_t],
+        "activity": frame["activity"].astype(str).to_numpy()[is_t],
+        "year": frame["year"].to_numpy()[is_t],
+        "value": frame["value"].to_numpy(dtype=float)[is_t],
+        "_src": original.to_numpy()[is_t],
+    })
     need = mergeable.groupby("code_to").size()
-    keys = ["region", "activity", "year"]
-    agg = {"value": ("value", lambda s: s.sum() if s.notna().all() else np.nan),
-           "_n": ("_src", "nunique")}
-    if "flag" in frame.columns:
-        agg["flag"] = ("flag", lambda s: ",".join(sorted({str(x) for x in s.dropna()})) or None)
-    summed = part.groupby(keys, as_index=False, sort=False).agg(**agg)
-    incomplete = summed["_n"].to_numpy() < summed["region"].map(need).to_numpy()
-    summed.loc[incomplete, "value"] = np.nan
-    summed = summed.drop(columns="_n")
-    return pd.concat([rest, summed[[c for c in frame.columns if c in summed.columns]]],
-                     ignore_index=True)
+    summed = part.groupby(["region", "activity", "year"], as_index=False, sort=False).agg(
+        value=("value", "sum"), known=("value", "count"), parts=("_src", "nunique"))
+    complete = ((summed["known"] == summed["parts"])
+                & (summed["parts"].to_numpy() == summed["region"].map(need).to_numpy()))
+    summed["value"] = summed["value"].where(complete, np.nan)
+    summed["flag"] = pd.Series(np.where(complete, None, INCOMPLETE_FLAG), dtype=object)
+    keep = ["region", "activity", "year", "value", "flag"]
+    rest = rest[[c for c in keep if c in rest.columns]].astype({"region": str, "activity": str})
+    if "flag" in rest.columns:
+        rest = rest.astype({"flag": object})
+    return pd.concat([rest, summed[keep]], ignore_index=True)

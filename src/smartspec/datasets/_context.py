@@ -26,8 +26,8 @@ def context_indicators_metadata() -> pd.DataFrame:
 
     Notes
     -----
-    The disposable income unit is PPS per inhabitant: in the Bulgarian and Romanian regions
-    the values exceed GDP per inhabitant in EUR, so they cannot be EUR.
+    The disposable income unit is PPS per inhabitant: in 125 of 140 Bulgarian and Romanian
+    region-years the values exceed GDP per inhabitant in EUR, so they cannot be EUR.
     """
     variables = manifest()["_context_variables"]
     data = _parquet("context_nuts2_2007_2018")

@@ -120,7 +120,7 @@ def sbs_employment(
         Columns ``region, activity, year, value, flag``. Activity codes use Eurostat's form
         (section letter + digits: ``"C10"``, ``"G451"``); they join
         ``nace()["code_eurostat"]``. ``flag`` is missing for a clean value, ``"d"``
-        (definition differs), ``"c_or_missing"`` (confidential or not available; value NaN)
+        (definition differs; 64 of these division cells have no value), ``"c_or_missing"`` (confidential or not available; value NaN)
         or ``"corrupt_excel"`` (30 Icelandic cells damaged upstream; value NaN).
 
     Notes
@@ -208,7 +208,8 @@ def regional_employment(
 
     - **France has totals only** (2017-2018, NUTS 0-2), no sector detail: use an Austrian,
       Italian, German or Slovenian region for multi-year sector work.
-    - 1995-1999 exists only for CZ, EE, IT, LU and PT; NUTS 3 starts in 2000.
+    - 1995-1999 exists only for CZ, EE, IT, LU and PT (at every NUTS level, NUTS 3
+      included); the other countries start in 2000 or later.
     - In 2018 most regions have totals only.
     - Poland covers 2016-2018, Norway 2008-2017, Serbia 2015-2017; there is no CH, LI or IS.
     - Extra-regio codes end in ``Z``; Northern Ireland's NUTS 3 codes (UKN10-UKN16) do not

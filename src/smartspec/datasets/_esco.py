@@ -22,7 +22,9 @@ def esco_occupations() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``uri`` (ESCO concept URI), ``isco_group`` (4-digit ISCO-08 unit group,
-        joins :func:`esco_isco_groups` ``code``), ``label`` (preferred English label),
+        joins :func:`esco_isco_groups` ``code``; the 21 military occupations use unit groups
+        0110/0210/0310, which that table covers only as major group ``"0"``), ``label``
+        (preferred English label),
         ``alt_labels`` (alternative labels separated by newlines; may be missing) and
         ``description``.
 
@@ -76,9 +78,14 @@ def esco_isco_groups() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``uri``, ``code`` (1 to 4 digits), ``level`` (number of digits: 1 major, 2
+        619 rows with columns ``uri``, ``code`` (1 to 4 digits), ``level`` (number of digits: 1 major, 2
         sub-major, 3 minor, 4 unit group), ``parent`` (code of the enclosing group, missing for
         major groups), ``label`` and ``description``.
+
+    Notes
+    -----
+    The armed forces occupations appear only as major group ``"0"``: their sub-major, minor
+    and unit groups (e.g. ``"0110"``) have no row.
 
     Source: ESCO v1.0, European Commission (ISCO-08: International Labour Organization).
     """
@@ -99,6 +106,11 @@ def esco_occupation_skills_sample() -> pd.DataFrame:
     This is a sample: the full ESCO occupation-skill relation table and any industry <->
     occupation crosswalk are **not** shipped. Use it for demonstrations and tests; design
     skill features for user-supplied matrices.
+
+    Six of the 91 occupations (computer vision engineer, embedded systems security engineer,
+    blockchain developer, cloud engineer, ICT change and configuration manager, blockchain
+    architect) are not in the v1.0 list of :func:`esco_occupations`: the sample appears to
+    come from a later ESCO release. One skill URI is not in :func:`esco_skills`.
 
     Source: ESCO v1.0, European Commission.
     """

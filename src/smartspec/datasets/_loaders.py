@@ -9,7 +9,7 @@ the SHA-256 of every source file and the coverage of every dataset.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ def manifest() -> dict[str, Any]:
         ) from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parquet(name: str) -> pd.DataFrame:
     """Parse ``files/<name>.parquet`` once. The result is shared: never hand it out."""
     path = files_dir() / f"{name}.parquet"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -234,65 +236,70 @@ def _sparse_full(mat: Matrix, method: str, diagonal: float | None) -> LabelledSp
     return LabelledSparse(out, mat.cols, mat.cols)
 
 
-def _column_blocks(work: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Split columns into contiguous blocks whose summed work stays near ``budget``."""
-    blocks, start, acc = [], 0, 0.0
-    for j, w in enumerate(work):
-        if acc > 0 and acc + w > budget:
-            blocks.append((start, j))
-            start, acc = j, 0.0
-        acc += w
-    blocks.append((start, len(work)))
-    return blocks
+def _row_blocks(work: np.ndarray, budget: float) -> list[tuple[int, int]]:
+    """Split rows into contiguous blocks whose summed work stays near ``budget``."""
+    cum = np.cumsum(work)
+    bounds = [0]
+    while bounds[-1] < len(work):
+        start = bounds[-1]
+        base = cum[start - 1] if start else 0.0
+        stop = int(np.searchsorted(cum, base + budget, side="right"))
+        bounds.append(max(stop, start + 1))
+    return list(pairwise(bounds))
 
 
-def _topk_per_column(block: sp.csc_array, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-k stored entries of every column of a CSC block: (row, col, value) arrays."""
-    indptr, indices, data = block.indptr, block.indices, block.data
+def _topk_per_row(indptr: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+    """Positions (into ``vals``) of the ``k`` largest positive entries of every CSR row."""
     counts = np.diff(indptr)
-    col_of = np.repeat(np.arange(block.shape[1]), counts)
-    small = counts <= k
-    keep = small[col_of]
-    out_r, out_c, out_v = [indices[keep]], [col_of[keep]], [data[keep]]
-    for j in np.flatnonzero(~small):
-        s, e = indptr[j], indptr[j + 1]
-        v = data[s:e]
-        sel = np.argpartition(-v, k - 1)[:k]
-        out_r.append(indices[s:e][sel])
-        out_c.append(np.full(k, j, dtype=col_of.dtype))
-        out_v.append(v[sel])
-    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
+    row_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    parts = [np.flatnonzero((counts <= k)[row_of] & (vals > 0))]
+    for i in np.flatnonzero(counts > k):
+        s, e = indptr[i], indptr[i + 1]
+        v = vals[s:e]
+        sel = np.argpartition(v, -k)[-k:]
+        parts.append(s + sel[v[sel] > 0])
+    return np.concatenate(parts)
 
 
 def _sparse_topk(mat: Matrix, method: str, diagonal: float | None, k: int) -> LabelledSparse:
-    """Blocked top-k proximity for a sparse presence matrix (never forms the p x p matrix)."""
-    x = sp.csc_array(mat.data.astype(np.float32))
-    xt = sp.csr_array(x.T)
+    """Blocked top-k proximity for a sparse presence matrix (never forms the p x p matrix).
+
+    Rows of :math:`C = M^T M` are computed a block of activities at a time as
+    ``M^T[block] @ M``, with blocks sized by their multiply-add work so that peak memory is
+    bounded whatever the popularity of the activities. Links are ranked in float32 and the kept
+    links' exact values recomputed in float64. Two blocks run at once (the sparse product and the
+    array arithmetic release the GIL).
+    """
+    x = sp.csr_array(mat.data, dtype=np.float32)
+    xt = sp.csr_array(x.T, dtype=np.float32)
     n, p = x.shape
     u = np.asarray(mat.col_sums())
+    u32 = u.astype(np.float32)
     d = np.asarray(mat.row_sums())
-    # Work of column j in X^T X: sum of the diversities of the regions where j is present.
-    col_work = np.asarray(xt @ d.astype(np.float32)).ravel().astype(np.float64)
-    rows_out, cols_out, vals_out = [], [], []
-    for a, b in _column_blocks(col_work, BLOCK_WORK):
-        cb = sp.csc_array(xt @ x[:, a:b])
-        cb.sort_indices()
-        coo_cols = np.repeat(np.arange(a, b), np.diff(cb.indptr))
-        vals = _normalise_values(cb.data.astype(np.float64), u[cb.indices], u[coo_cols],
-                                 float(n), method)
-        vals[cb.indices == coo_cols] = 0.0  # no self-links
-        cb = sp.csc_array((vals, cb.indices, cb.indptr), shape=cb.shape)
-        cb.eliminate_zeros()
-        r, c, v = _topk_per_column(cb, k)
-        rows_out.append(r)
-        cols_out.append(c + a)
-        vals_out.append(v)
-    rows = np.concatenate(rows_out) if rows_out else np.array([], dtype=np.int64)
-    cols = np.concatenate(cols_out) if cols_out else np.array([], dtype=np.int64)
-    vals = np.concatenate(vals_out) if vals_out else np.array([])
-    # Top-k was taken per column (links of activity j); the matrix is symmetric, so the union
-    # with its transpose keeps every link that is in the top k of either end.
-    out = _symmetric_union(cols, rows, vals, p, diagonal)
+    # Work of row j of C: the summed diversity of the regions where activity j is present.
+    work = np.asarray(xt @ d.astype(np.float32)).ravel().astype(np.float64)
+
+    def run(block: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a, b = block
+        cb = xt[a:b] @ x
+        rows = np.repeat(np.arange(a, b, dtype=np.int32), np.diff(cb.indptr))
+        cols = cb.indices
+        vals = _normalise_values(cb.data, u32[rows], u32[cols], float(n), method)
+        vals[cols == rows] = 0.0  # no self-links
+        pos = _topk_per_row(cb.indptr, vals, k)
+        # Counts are exact in float32 (< 2**24); only the ranking used float32 ratios.
+        return rows[pos], cols[pos], cb.data[pos].astype(np.float64)
+
+    blocks = _row_blocks(work, BLOCK_WORK)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(run, blocks))
+    rows = np.concatenate([r for r, _, _ in parts]).astype(np.int64)
+    cols = np.concatenate([c for _, c, _ in parts]).astype(np.int64)
+    cij = np.concatenate([v for _, _, v in parts])
+    vals = _normalise_values(cij, u[rows], u[cols], float(n), method)
+    # The matrix is symmetric: the union with the transpose keeps every link that is in the
+    # top k of either end.
+    out = _symmetric_union(rows, cols, vals, p, diagonal)
     return LabelledSparse(out, mat.cols, mat.cols)
 
 
