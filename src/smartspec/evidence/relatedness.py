@@ -249,7 +249,12 @@ def _row_blocks(work: np.ndarray, budget: float) -> list[tuple[int, int]]:
 
 
 def _topk_per_row(indptr: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
-    """Positions (into ``vals``) of the ``k`` largest positive entries of every CSR row."""
+    """Positions (into ``vals``) of the ``k`` largest positive entries of every CSR row.
+
+    Rows with at most ``k`` entries are kept whole in one vectorised step; longer rows are
+    partitioned one by one (``argpartition`` is linear in the row length). Ties at the cut are
+    resolved by ``argpartition``'s order.
+    """
     counts = np.diff(indptr)
     row_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     parts = [np.flatnonzero((counts <= k)[row_of] & (vals > 0))]
@@ -259,6 +264,24 @@ def _topk_per_row(indptr: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
         sel = np.argpartition(v, -k)[-k:]
         parts.append(s + sel[v[sel] > 0])
     return np.concatenate(parts)
+
+
+def _normalise_stored(c: np.ndarray, ui: np.ndarray, uj: np.ndarray, n: float,
+                      method: str) -> np.ndarray:
+    """:func:`_normalise_values` for stored (positive) co-occurrences, in place on ``uj``.
+
+    A stored :math:`C_{ij} > 0` implies :math:`u_i, u_j \\geq C_{ij} > 0`, so no denominator is
+    zero and the guards of the general function can be skipped.
+    """
+    if method == "min_conditional":
+        den = np.maximum(uj, ui, out=uj)
+    elif method == "cosine":
+        den = np.sqrt(np.multiply(uj, ui, out=uj), out=uj)
+    elif method == "association":
+        den = np.multiply(uj, ui / n, out=uj)
+    else:  # jaccard
+        den = np.subtract(np.add(uj, ui, out=uj), c, out=uj)
+    return np.divide(c, den, out=den)
 
 
 def _sparse_topk(mat: Matrix, method: str, diagonal: float | None, k: int) -> LabelledSparse:
@@ -282,9 +305,11 @@ def _sparse_topk(mat: Matrix, method: str, diagonal: float | None, k: int) -> La
     def run(block: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = block
         cb = xt[a:b] @ x
-        rows = np.repeat(np.arange(a, b, dtype=np.int32), np.diff(cb.indptr))
+        counts = np.diff(cb.indptr)
+        rows = np.repeat(np.arange(a, b, dtype=np.int32), counts)
         cols = cb.indices
-        vals = _normalise_values(cb.data, u32[rows], u32[cols], float(n), method)
+        vals = _normalise_stored(cb.data, np.repeat(u32[a:b], counts), u32[cols], float(n),
+                                 method)
         vals[cols == rows] = 0.0  # no self-links
         pos = _topk_per_row(cb.indptr, vals, k)
         # Counts are exact in float32 (< 2**24); only the ranking used float32 ratios.
