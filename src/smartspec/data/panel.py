@@ -239,7 +239,7 @@ class _Collector:
         self.counts[kind] += int(idx.size)
         room = max(0, _PROBLEMS_KEPT_PER_KIND - already)
         for i in idx[:room]:
-            value = None if values is None else values[i]
+            value = values if values is None or isinstance(values, str) else values[i]
             col = column(i) if callable(column) else (
                 column if isinstance(column, str) else str(column[i]))
             msg = message(value) if callable(message) else message
@@ -287,6 +287,13 @@ def code_issue(code: str) -> str | None:
 # ----------------------------------------------------------------------------------------------
 # validation
 # ----------------------------------------------------------------------------------------------
+def _small_int_dtype(n_categories: int) -> type[np.signedinteger]:
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def _codes_categorical(values: pd.Series) -> pd.Categorical:
     """Convert a code column to a categorical with stripped, sorted string categories."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -305,7 +312,13 @@ def _codes_categorical(values: pd.Series) -> pd.Categorical:
         return pd.Categorical.from_codes(np.full(len(codes), -1, dtype=np.int8),
                                          categories=pd.Index([], dtype=object))
     uniq, inverse = np.unique(labels, return_inverse=True)
-    new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
+    if uniq.size == labels.size and np.array_equal(inverse, np.arange(labels.size)) and \
+            all(isinstance(c, str) for c in cat.categories) and \
+            all(c == lab for c, lab in zip(cat.categories, labels, strict=True)):
+        return cat  # already clean
+    lookup = inverse.astype(_small_int_dtype(uniq.size))
+    new_codes = lookup[codes]  # codes of -1 pick the last entry: reset below
+    new_codes[codes < 0] = -1
     return pd.Categorical.from_codes(new_codes, categories=pd.Index(list(uniq)))
 
 
@@ -377,13 +390,13 @@ def _validate(
             if issue is not None:
                 problems.add_rows(f"invalid {name} code", codes == k, issue, rows=rows,
                                   column=problems.column(name),
-                                  values=np.full(n, label, dtype=object))
+                                  values=label)
         cats[name] = cat
 
     # --- years ------------------------------------------------------------------------------
     year_raw = frame["year"]
     if pd.api.types.is_integer_dtype(year_raw.dtype) and not year_raw.hasnans:
-        years = np.asarray(year_raw, dtype=np.int64)
+        years = year_raw.to_numpy()  # int32 stays int32 until the output (memory)
         bad_year = np.zeros(n, dtype=bool)
     else:
         numeric = pd.to_numeric(year_raw, errors="coerce")
@@ -408,7 +421,7 @@ def _validate(
                           values=np.asarray(value_raw.astype(object)))
         values = np.full(n, np.nan)
     elif pd.api.types.is_numeric_dtype(value_raw.dtype):
-        values = np.asarray(value_raw.astype("float64"), dtype=np.float64)
+        values = value_raw.to_numpy(dtype=np.float64)
     else:
         numeric = pd.to_numeric(value_raw, errors="coerce")
         values = np.asarray(numeric, dtype=np.float64)
@@ -447,7 +460,7 @@ def _validate(
             problems.add_rows("invalid flag", np.asarray(flag.codes) == k,
                               "formula-looking or control characters in flag", rows=rows,
                               column=problems.column("flag"),
-                              values=np.full(n, label, dtype=object))
+                              values=label)
     flag = _add_category(flag, MISSING_FLAG)
     nan_values = np.isnan(values)
     flag_codes = np.asarray(flag.codes).copy()
@@ -478,15 +491,24 @@ def _validate(
                          row=int(rows[where[0]]), column=problems.column(name), value=lab)
 
     # --- duplicates ---------------------------------------------------------------------------
-    region_codes = np.asarray(cats["region"].codes, dtype=np.int64)
-    activity_codes = np.asarray(cats["activity"].codes, dtype=np.int64)
+    region_codes = np.asarray(cats["region"].codes)
+    activity_codes = np.asarray(cats["activity"].codes)
     n_act = max(len(cats["activity"].categories), 1)
     year_min = int(years.min()) if n else 0
     year_span = (int(years.max()) - year_min + 1) if n else 1
-    key = (region_codes * n_act + activity_codes) * year_span + (years - year_min)
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    same_as_next = sorted_key[1:] == sorted_key[:-1]
+    key = region_codes.astype(np.int64)  # in place below, to keep one 8-byte array
+    key *= n_act
+    key += activity_codes
+    key *= year_span
+    key += years
+    key -= year_min
+    if n < 2 or bool(np.all(key[1:] >= key[:-1])):
+        order = None  # already sorted (common for tidy files): no permutation needed
+    else:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+    same_as_next = key[1:] == key[:-1]
+    del key
     has_duplicates = bool(same_as_next.any())
     valid_keys = (region_codes >= 0) & (activity_codes >= 0) & ~bad_year
     if has_duplicates and duplicates == "raise":
@@ -497,7 +519,7 @@ def _validate(
             e = s
             while e < same_as_next.size and same_as_next[e]:
                 e += 1
-            members = order[s:e + 1]
+            members = np.arange(s, e + 1) if order is None else order[s:e + 1]
             if not valid_keys[members[0]]:
                 continue  # already reported as a missing/invalid key part
             member_rows = sorted(int(rows[m]) for m in members)
@@ -518,13 +540,16 @@ def _validate(
     if problems:
         raise problems.error()
 
+    def take(array: np.ndarray) -> np.ndarray:
+        return array if order is None else array[order]
+
     out = pd.DataFrame({
-        "region": pd.Categorical.from_codes(region_codes[order], cats["region"].categories),
-        "activity": pd.Categorical.from_codes(activity_codes[order],
+        "region": pd.Categorical.from_codes(take(region_codes), cats["region"].categories),
+        "activity": pd.Categorical.from_codes(take(activity_codes),
                                               cats["activity"].categories),
-        "year": years[order],
-        "value": values[order],
-        "flag": pd.Categorical.from_codes(np.asarray(flag.codes)[order], flag.categories),
+        "year": take(years).astype(np.int64, copy=False),
+        "value": take(values),
+        "flag": pd.Categorical.from_codes(take(np.asarray(flag.codes)), flag.categories),
     })
     if has_duplicates:  # duplicates == "sum"
         out = _group_sum(out)
