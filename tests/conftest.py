@@ -10,6 +10,15 @@ import pytest
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Keep the on-disk caches (activity-space layouts ...) out of the user's home."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SMARTSPEC_CACHE_DIR", str(tmp_path_factory.mktemp("smartspec-cache")))
+    yield
+    mp.undo()
+
+
 def read_reference(name: str, **kwargs) -> pd.DataFrame:
     """Read ``tests/data/<name>.csv.gz`` with product codes kept as strings."""
     return pd.read_csv(DATA / f"{name}.csv.gz", **kwargs)
