@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "smartspec.data._cli",
     "smartspec.datasets._cli",
     "smartspec.data._nuts_cli",
+    "smartspec.discovery._cli",
+    "smartspec.store._cli",
 )
 
 

@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evidence profile of a region: specialisations, complexity, relatedness, peers.
 
-        Writes an offline HTML report, CSV and Excel tables (and a PDF with --pdf) into DIR.
+        Writes an offline HTML report with CSV/Excel tables (PDF: --pdf) into --out.
         """
         from rich.console import Console
         from rich.markup import escape
@@ -208,8 +208,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Candidate transformative activities of a region, scored, explained and stress-tested.
 
-        Writes an offline HTML report, CSV and Excel tables (and a PDF with --pdf) into DIR and
-        prints the top candidates with a one-line explanation each.
+        Writes an offline HTML report with CSV/Excel tables (PDF: --pdf) into --out.
         """
         from rich.console import Console
         from rich.markup import escape
