@@ -89,26 +89,36 @@ def _second_eigvec_dense(s: np.ndarray, lead: np.ndarray, v0: np.ndarray | None 
     return v[:, 0], float(w[0])
 
 
-def _second_eigvec_lanczos(a: np.ndarray | sp.csr_array, lead: np.ndarray,
-                           side: str) -> tuple[np.ndarray, float]:
-    """Second eigenvector of A A^T (side="rows") or A^T A (side="cols") without forming it.
+def _second_eigvec_lanczos(mm: np.ndarray | sp.csr_array, isd: np.ndarray, isu: np.ndarray,
+                           side: str, v0: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Second eigenvector of :math:`AA^T` (side="rows") or :math:`A^TA` (side="cols") without
+    forming :math:`A = D^{-1/2} M U^{-1/2}` or the Gram matrix: each operator application is
+    two products with :math:`M` and diagonal scalings.
 
-    ``lead`` is the leading eigenvector (eigenvalue 1), known in closed form: sqrt of the
-    diversities for the region side, sqrt of the ubiquities for the activity side. It is
-    deflated, and the largest eigenpair of the remaining operator is found by Lanczos.
+    The leading eigenvector (eigenvalue 1) is known in closed form, :math:`\\sqrt{d}` for the
+    region side and :math:`\\sqrt{u}` for the activity side; it is deflated, and the largest
+    eigenpair of the remaining operator is found by Lanczos (ARPACK), started from ``v0`` when
+    given (e.g. the previous year's eigenvector in a panel).
     """
-    first, second = (a.T, a) if side == "rows" else (a, a.T)
-    n = first.shape[1]
+    mt = mm.T
+    if side == "rows":
+        n, lead, inner, outer = mm.shape[0], 1.0 / isd, isu * isu, isd
+        first, second = mt, mm
+    else:
+        n, lead, inner, outer = mm.shape[1], 1.0 / isu, isd * isd, isu
+        first, second = mm, mt
     lead = lead / np.linalg.norm(lead)
 
     def matvec(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x).ravel()
         x = x - lead * (lead @ x)
-        y = np.asarray(second @ np.asarray(first @ x).ravel()).ravel()
+        inner_v = inner * np.asarray(first @ (outer * x)).ravel()
+        y = outer * np.asarray(second @ inner_v).ravel()
         return y - lead * (lead @ y)
 
     op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
-    v0 = np.random.default_rng(0).standard_normal(n)
+    if v0 is None or v0.shape != (n,) or not np.any(v0):
+        v0 = np.random.default_rng(0).standard_normal(n)
     w, v = spla.eigsh(op, k=1, which="LA", v0=v0, tol=1e-14, maxiter=max(2000, 20 * n))
     return v[:, 0], float(w[0])
 
@@ -122,21 +132,29 @@ def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
     The eigenproblem is solved on the smaller of the two, and the other side follows from
     :math:`q = U^{-1} M^T x` or :math:`x = D^{-1} M q`. Returns ``(x, q, eigenvalue, y)`` where
     ``y`` is the symmetric-form eigenvector (usable as ``v0`` for a similar matrix).
+
+    Solvers: the explicit Gram matrix of the smaller side (LAPACK or ARPACK, see
+    :func:`_second_eigvec_dense`, warm-started from ``v0`` when given) for moderate sizes;
+    implicit Lanczos (products with :math:`M` only) when the smaller side exceeds
+    :data:`DENSE_EIGEN_MAX`. (Implicit Lanczos is memory-bound: for dense matrices of moderate
+    size, one BLAS-3 Gram product is cheaper than the ~20 pairs of matrix-vector products.)
     """
     n, p = mm.shape
     isd, isu = 1.0 / np.sqrt(d), 1.0 / np.sqrt(u)
-    if sp.issparse(mm):
-        a = sp.csr_array(sp.diags_array(isd) @ mm @ sp.diags_array(isu))
-    else:
-        a = mm * isd[:, None] * isu[None, :]
     rows_side = n <= p
-    lead = np.sqrt(d if rows_side else u)
-    if min(n, p) <= DENSE_EIGEN_MAX:
+    side = "rows" if rows_side else "cols"
+    small = min(n, p)
+    if small > DENSE_EIGEN_MAX:
+        y, lam = _second_eigvec_lanczos(mm, isd, isu, side, v0)
+    else:
+        if sp.issparse(mm):
+            a = sp.csr_array(sp.diags_array(isd) @ mm @ sp.diags_array(isu))
+        else:
+            a = mm * isd[:, None]
+            a *= isu[None, :]
         s = a @ a.T if rows_side else a.T @ a
         s = s.toarray() if sp.issparse(s) else s
-        y, lam = _second_eigvec_dense(np.asarray(s), lead, v0)
-    else:
-        y, lam = _second_eigvec_lanczos(a, lead, "rows" if rows_side else "cols")
+        y, lam = _second_eigvec_dense(np.asarray(s), np.sqrt(d if rows_side else u), v0)
     if rows_side:
         x = y * isd
         q = np.asarray(mm.T @ x).ravel() / u

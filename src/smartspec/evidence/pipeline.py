@@ -69,27 +69,55 @@ class PipelineResult:
 
 def _stack(x: object) -> tuple[list, pd.Index, pd.Index, np.ndarray]:
     """Validate and stack the input into a (years, regions, activities) float64 array."""
-    if isinstance(x, Mapping):
-        if not x:
-            raise ValueError("x: empty mapping of years")
-        years = sorted(x)
-        mats = [as_labelled(x[y], name=f"x[{y!r}]") for y in years]
-        rows = mats[0].rows
-        cols = mats[0].cols
-        for m in mats[1:]:
-            rows = rows.union(m.rows, sort=False) if not m.rows.equals(rows) else rows
-            cols = cols.union(m.cols, sort=False) if not m.cols.equals(cols) else cols
-        stack = np.zeros((len(years), len(rows), len(cols)))
-        for i, m in enumerate(mats):
-            dense = m.data.toarray() if m.is_sparse else m.data
-            if m.rows.equals(rows) and m.cols.equals(cols):
-                stack[i] = dense
-            else:
-                ri, ci = rows.get_indexer(m.rows), cols.get_indexer(m.cols)
-                stack[i][np.ix_(ri, ci)] = dense
-        return years, rows, cols, stack
-    m = as_labelled(x, name="x", allow_sparse=False)
-    return [None], m.rows, m.cols, m.data[None, :, :]
+    if not isinstance(x, Mapping):
+        m = as_labelled(x, name="x", allow_sparse=False)
+        return [None], m.rows, m.cols, m.data[None, :, :]
+    if not x:
+        raise ValueError("x: empty mapping of years")
+    years = sorted(x)
+    frames = [x[y] for y in years]
+    fast = _stack_aligned_frames(frames)
+    if fast is not None:
+        return years, frames[0].index, frames[0].columns, fast
+    mats = [as_labelled(x[y], name=f"x[{y!r}]") for y in years]
+    rows = mats[0].rows
+    cols = mats[0].cols
+    for m in mats[1:]:
+        rows = rows.union(m.rows, sort=False) if not m.rows.equals(rows) else rows
+        cols = cols.union(m.cols, sort=False) if not m.cols.equals(cols) else cols
+    stack = np.zeros((len(years), len(rows), len(cols)))
+    for i, m in enumerate(mats):
+        dense = m.data.toarray() if m.is_sparse else m.data
+        if m.rows.equals(rows) and m.cols.equals(cols):
+            stack[i] = dense
+        else:
+            ri, ci = rows.get_indexer(m.rows), cols.get_indexer(m.cols)
+            stack[i][np.ix_(ri, ci)] = dense
+    return years, rows, cols, stack
+
+
+def _stack_aligned_frames(frames: list) -> np.ndarray | None:
+    """Fast path: numeric DataFrames with identical labels, validated once on the stack.
+
+    Returns None when the fast path does not apply or the values are not clean (negative,
+    missing, infinite): the caller then validates year by year, which names the bad cells.
+    """
+    first = frames[0]
+    if not all(isinstance(f, pd.DataFrame) for f in frames):
+        return None
+    if first.index.has_duplicates or first.columns.has_duplicates:
+        return None
+    for f in frames:
+        if not (f.index.equals(first.index) and f.columns.equals(first.columns)):
+            return None
+        if not all(pd.api.types.is_numeric_dtype(dt) for dt in set(f.dtypes)):
+            return None
+    stack = np.empty((len(frames), *first.shape))
+    for i, f in enumerate(frames):
+        stack[i] = f.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        clean = stack.size == 0 or (stack.min() >= 0 and np.isfinite(stack.sum()))
+    return stack if clean else None
 
 
 def _batched_rca(x: np.ndarray) -> np.ndarray:
@@ -102,14 +130,12 @@ def _batched_rca(x: np.ndarray) -> np.ndarray:
     return r
 
 
-def _eci_one(mm: np.ndarray, ddof: int, v0: np.ndarray | None
+def _eci_one(mm: np.ndarray, d: np.ndarray, u: np.ndarray, ddof: int, v0: np.ndarray | None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Standardised ECI/PCI of one presence slice (NaN for empty rows/columns).
+    """Standardised ECI/PCI of one float64 presence slice (NaN for empty rows/columns).
 
     Returns the symmetric-form eigenvector too, to warm-start the next year.
     """
-    mm = mm.astype(np.float64)
-    d, u = mm.sum(axis=1), mm.sum(axis=0)
     kr, kc = d > 0, u > 0
     eci = np.full(mm.shape[0], np.nan)
     pci = np.full(mm.shape[1], np.nan)
@@ -146,23 +172,31 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     with np.errstate(invalid="ignore"):
         mb = r >= threshold
     m = mb.view(np.int8)
-    m32 = mb.astype(np.float32)
-    cooc = np.matmul(m32.transpose(0, 2, 1), m32).astype(np.float64)
-    u = np.diagonal(cooc, axis1=1, axis2=2)
-    phi = _normalise_values(cooc, u[:, :, None], u[:, None, :], float(n), proximity_method)
-    if diagonal is not None:
-        idx = np.arange(p)
-        phi[:, idx, idx] = diagonal
-    colsum = phi.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
-    # Scaling phi's columns first keeps the big (regions x activities) result to one pass.
-    dens = np.matmul(mb.astype(np.float64), phi * inv[:, None, :])
+    phi = np.empty((n_years, p, p))
+    dens = np.empty((n_years, n, p))
     eci = np.empty((n_years, n))
     pci = np.empty((n_years, p))
+    # One year at a time through two reusable buffers: float32 for the exact co-occurrence
+    # counts (BLAS sgemm, exact below 2**24), float64 for density and the eigenvector.
+    buf32 = np.empty((n, p), dtype=np.float32)
+    buf64 = np.empty((n, p))
     y = None
     for t in range(n_years):
-        eci[t], pci[t], y_t = _eci_one(m[t], ddof, y)
+        np.copyto(buf32, mb[t])
+        cooc = (buf32.T @ buf32).astype(np.float64)
+        u = np.diag(cooc).copy()
+        phi_t = _normalise_values(cooc, u[:, None], u[None, :], float(n), proximity_method)
+        if diagonal is not None:
+            np.fill_diagonal(phi_t, diagonal)
+        phi[t] = phi_t
+        colsum = phi_t.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
+        np.copyto(buf64, mb[t])
+        # Scaling phi's columns first keeps the big (regions x activities) result to one pass.
+        np.matmul(buf64, phi_t * inv[None, :], out=dens[t])
+        d = buf64.sum(axis=1)
+        eci[t], pci[t], y_t = _eci_one(buf64, d, u, ddof, y)
         y = y_t if y_t is not None and (y is None or y.shape == y_t.shape) else None
     label = "year"
     return PipelineResult(
