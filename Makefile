@@ -7,7 +7,7 @@ STAMP_RUN  := $(VENV)/.stamp-run
 STAMP_DEV  := $(VENV)/.stamp-dev
 STAMP_BENCH := $(VENV)/.stamp-bench
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean services
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ $(STAMP_BENCH): pyproject.toml | $(PY)
 run: $(STAMP_RUN)
 	$(VENV)/bin/smartspec run
 
-test: $(STAMP_DEV)
+test: $(STAMP_DEV) services
 	$(PY) -m pytest -n 2 -q
+
+# Services the tests need: a PostgreSQL server on 127.0.0.1:5432 and a headless Chromium.
+# Each script uses what is there, or installs and starts it with Debian's packages; if that is
+# impossible the suite still runs and the dependent tests report loudly why they skip.
+services:
+	@bash scripts/ensure_postgres.sh || echo "WARNING: no PostgreSQL server: PostgreSQL tests will be skipped"
+	@bash scripts/ensure_chromium.sh || echo "WARNING: no Chromium: PDF and browser tests will be skipped"
 
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check src tests benchmarks

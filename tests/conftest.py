@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-DATA = Path(__file__).parent / "data"
+from _reference_data import read_reference
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,11 +15,6 @@ def _isolated_cache(tmp_path_factory):
     mp.setenv("SMARTSPEC_CACHE_DIR", str(tmp_path_factory.mktemp("smartspec-cache")))
     yield
     mp.undo()
-
-
-def read_reference(name: str, **kwargs) -> pd.DataFrame:
-    """Read ``tests/data/<name>.csv.gz`` with product codes kept as strings."""
-    return pd.read_csv(DATA / f"{name}.csv.gz", **kwargs)
 
 
 @pytest.fixture(scope="session")

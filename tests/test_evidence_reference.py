@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import read_reference
+from _reference_data import read_reference
 from smartspec import evidence as ev
 
 TOL = 1e-8

@@ -25,7 +25,7 @@ def main() -> None:
 
 #: Modules that contribute commands. Each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
-    "smartspec.evidence._cli",
+    "smartspec._run",
     "smartspec.data._cli",
     "smartspec.datasets._cli",
     "smartspec.data._nuts_cli",

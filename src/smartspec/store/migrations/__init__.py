@@ -1,0 +1,1 @@
+"""Alembic environment of the workspace store (run through :func:`smartspec.store.db.upgrade`)."""
