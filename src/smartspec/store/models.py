@@ -481,3 +481,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     #: Free text: the operation the change was part of (``"import actors.csv"``).
     context: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+# The models of later elements live in their own modules (same Base, same metadata); importing
+# them here keeps ``Base.metadata`` complete wherever the store is used.
+from smartspec.store import models_monitoring, models_web  # noqa: E402, F401
