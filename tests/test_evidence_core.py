@@ -452,3 +452,27 @@ def test_no_runtime_warnings_on_real_data(world_trade):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ev.pipeline(world_trade)
+
+
+def test_sparse_end_to_end_never_densifies_activity_pairs():
+    """rca -> presence -> complexity -> top-k proximity -> density on a sparse input whose
+    activity x activity matrix is never formed (heavy-tailed popularity, many blocks)."""
+    rng = np.random.default_rng(5)
+    n, p, nnz = 300, 20_000, 60_000
+    pop = rng.lognormal(0.0, 1.5, p)
+    cols = rng.choice(p, size=nnz, p=pop / pop.sum())
+    rows = rng.integers(0, n, size=nnz)
+    vals = rng.lognormal(3.0, 1.0, size=nnz)
+    x = ev.LabelledSparse(sp.csr_array((vals, (rows, cols)), shape=(n, p)),
+                          pd.Index([f"R{i}" for i in range(n)]),
+                          pd.Index([f"A{j}" for j in range(p)]))
+    m = ev.presence(x)
+    assert isinstance(m, ev.LabelledSparse) and m.matrix.nnz <= x.matrix.nnz
+    cx = ev.complexity(m)
+    assert cx.eci.notna().sum() == int((ev.diversity(m) > 0).sum())
+    phi = ev.proximity(m, top_k=10)
+    assert isinstance(phi, ev.LabelledSparse) and phi.shape == (p, p)
+    assert phi.matrix.nnz <= 2 * 10 * p
+    dens = ev.density(m, phi)
+    assert isinstance(dens, ev.LabelledSparse)
+    assert dens.matrix.data.min() >= 0 and dens.matrix.data.max() <= 1 + 1e-12
