@@ -81,6 +81,21 @@ TEMPLATE = r"""<!DOCTYPE html>
 </section>
 
 <section>
+<h2>Skills of the region's companies</h2>
+{% if skills %}
+<p>ESCO skill groups held by the {{ skills_n }} registered firms of {{ home }} (a firm counts
+  once per group). The TA's skill gap above is computed against this registry.</p>
+<table><tr><th>skill group</th><th>level</th><th>firms</th><th>share of firms</th>
+  <th>skills</th></tr>
+{% for g in skills %}<tr><td>{{ g.label }}</td><td class="num">{{ g.level }}</td>
+  <td class="num">{{ g.n_actors }}</td><td class="num">{{ "%.0f" | format(100 * g.share_actors) }} %</td>
+  <td>{{ g.skills | join("; ") }}</td></tr>{% endfor %}
+</table>
+{% if skills_inferred %}<p class="small muted">{{ skills_inferred }}</p>{% endif %}
+{% else %}<p class="muted">No firm of the registry lists ESCO skills yet.</p>{% endif %}
+</section>
+
+<section>
 <h2>Consortium</h2>
 {% for c in consortia %}
 <h3>{{ c.name }}{% if c.coverage is not none %} — coverage {{ "%.0f" | format(100 * c.coverage) }} %{% endif %}</h3>
@@ -208,7 +223,28 @@ def strategy_context(session: Session, workspace: Workspace | str | int,
                                     "size": actors[m.actor_id].size} for m in c.members]}
                       for c in consortia],
         "actions": actions, "fictional": fictional,
+        **_skills_context(list(actors.values()), home),
     }
+
+
+def _skills_context(actors: list, home: str, limit: int = 12) -> dict:
+    """The registry's firms' ESCO skills by skill group (levels 1-2), for the document."""
+    from smartspec.strategy.matching import region_skill_profile
+
+    firms = [svc.actor_to_domain(a) for a in actors]
+    prof = region_skill_profile(firms, region=home or None)
+    if prof.empty:
+        return {"skills": [], "skills_n": 0, "skills_inferred": ""}
+    top = prof[prof["level"] >= 1].sort_values(["n_actors", "level"], ascending=[False, True])
+    rows = [{"label": r.label, "level": int(r.level), "n_actors": int(r.n_actors),
+             "share_actors": float(r.share_actors), "skills": list(r.skills)[:6]}
+            for r in top.head(limit).itertuples()]
+    inferred = float((prof["inferred"] > 0).mean()) if "inferred" in prof else 0.0
+    note = (f"{inferred:.0%} of the groups hold skills placed by text similarity (the shipped "
+            "ESCO data has no skill-to-group links); see "
+            "smartspec.strategy.matching.assign_skill_groups.") if inferred else ""
+    return {"skills": rows, "skills_n": int(prof.attrs.get("n_actors", 0)),
+            "skills_inferred": note}
 
 
 def _skill_labels(skills: list[str]) -> list[str]:
