@@ -81,6 +81,16 @@ def register(app: typer.Typer) -> None:
             f"{escape(store_db.describe_url(url) if hasattr(store_db, 'describe_url') else url)}: "
             f"TAs {escape(', '.join(demo.tas))}; {demo.actors} fictional demo actors; "
             f"{demo.consortia} consortia; {demo.actions} draft actions.")
+        # element 5: the computed verdict of the demo TAs (smartspec monitor writes the report)
+        from smartspec.store import monitoring_services as monitoring
+
+        with store_db.session_scope(url, context="run: monitoring check") as session:
+            verdicts = monitoring.check_workspace(session, demo.slug)
+        for code, verdict in verdicts.items():
+            first = verdict.problems[0].message if verdict.problems else "no problem found"
+            console.print(f"Monitoring {escape(code)}: [bold]{verdict.status}[/bold] — "
+                          f"{escape(first)}", soft_wrap=True)
+        console.print(f"[dim]Evaluation report: smartspec monitor {escape(demo.slug)}[/dim]")
         console.print("Reports: " + ", ".join(escape(str(p)) for k, p in paths.items()
                                               if str(p).endswith(".html")))
         console.print(f"[dim]{escape(prof.attribution)}. Maps: © EuroGeographics for the "

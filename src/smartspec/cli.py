@@ -31,6 +31,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "smartspec.data._nuts_cli",
     "smartspec.discovery._cli",
     "smartspec.store._cli",
+    "smartspec.monitoring._cli",
+    "smartspec.web._cli",
 )
 
 

@@ -11,7 +11,10 @@
    highest-ranked candidates of the home region in which at least two demo actors of the home
    region are active (so that a consortium can be formed), each stored with its diagnosis as
    evidence snapshot;
-5. for each TA a consortium from the MILP builder and a draft strategy (stored actions).
+5. for each TA a consortium from the MILP builder and a draft strategy (stored actions);
+6. monitoring (:func:`smartspec.store.monitoring_services.seed_demo_monitoring`): ten years
+   of context indicators computed from the shipped regional employment data, a monitoring
+   plan, and output/result observations marked "demo entry (fictional)".
 
 Idempotent: running it again adds nothing that is already there (actors are matched by region
 and name, TAs by activity; a TA that already has a consortium or actions keeps them).
@@ -91,6 +94,11 @@ def _seed(session: Session, region: str, slug: str | None, name: str | None,
         if not svc.list_consortia(session, ws, ta=ta):
             planning.build_and_record_consortium(session, ws, ta)
         planning.draft_and_store(session, ws, ta)
+    # element 5: real context indicators from the regional accounts, a monitoring plan and
+    # fictional output/result observations ("demo entry (fictional)")
+    from .monitoring_services import seed_demo_monitoring
+
+    seed_demo_monitoring(session, ws)
     return DemoResult(slug=ws.slug, tas=[t.activity for t in tas],
                       actors=len(svc.list_actors(session, ws)),
                       actions=len(svc.list_actions(session, ws)),

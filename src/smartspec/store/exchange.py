@@ -24,7 +24,17 @@ A JSON object::
      "funding_instruments": [{...the catalogue entry's fields}],
      "good_practices": [{...the workspace's own entries (the global library is not copied)}],
      "monitoring_records": [{"ta", "indicator_key", "kind", "year", "value", "unit", "source",
-                             "note", "created_at"}],
+                             "note", "created_at", "origin", "data_version"}],
+     "monitoring_indicators": [{"ta", "key", "kind", "name", "unit", "direction", "definition",
+                                "source", "baseline_value", "baseline_year", "target_value",
+                                "target_year", "computed", "parameters"}],
+     "monitoring_plans": [{"ta", "critical_mass_due", "top_k", "rules", "helix_baseline",
+                           "notes"}],
+     "monitoring_data_years": [{"dataset", "year", "checksum", "n_regions", "n_activities",
+                                "meta", "matrix", "imported_at"}],
+     "monitoring_report_snapshots": [{"created_at", "as_of", "data_version", "summary"}],
+     "self_assessments": [{"assessed_on", "label", "framework", "notes", "created_at",
+                           "scores": [{"step", "factor", "participant", "score", "comment"}]}],
      "audit_log": [{"who", "at", "action", "table_name", "object_id", "before", "after",
                     "context"}]            # only with include_audit=True
     }
@@ -178,8 +188,13 @@ def workspace_document(session: Session, workspace: Workspace | str | int, *,
         "monitoring_records": [
             {"ta": ta_ref[r.ta_id], "indicator_key": r.indicator_key, "kind": r.kind,
              "year": r.year, "value": r.value, "unit": r.unit, "source": r.source,
-             "note": r.note, "created_at": _iso(r.created_at)} for r in records],
+             "note": r.note, "created_at": _iso(r.created_at), "origin": r.origin,
+             "data_version": r.data_version} for r in records],
     }
+    # element 5 (monitoring): indicator definitions, plans, data years, snapshots, assessments
+    from .monitoring_services import export_sections
+
+    doc.update(export_sections(session, ws, ta_ref))
     if include_audit:
         entries = session.scalars(select(AuditLog).where(AuditLog.workspace_id == ws.id)
                                   .order_by(AuditLog.id))
@@ -359,6 +374,12 @@ class _Importer:
             except ValueError as exc:
                 raise self.fail(section, exc) from exc
             getattr(self, f"_import_{section}")(ws, items)
+        from .monitoring_services import import_sections
+
+        try:
+            import_sections(session, ws, doc, self.ta_ids, origin=self.origin)
+        except ValueError as exc:
+            raise ExchangeError(str(exc)) from exc
         if "audit_log" in doc:
             self._import_audit(ws, _items(doc, "audit_log"))
         session.flush()
@@ -476,7 +497,8 @@ class _Importer:
     def _import_monitoring_records(self, ws: Workspace, items: list[dict[str, Any]]) -> None:
         def one(item: dict[str, Any]) -> None:
             svc._reject_unknown(item, ("ta", "indicator_key", "kind", "year", "value", "unit",
-                                       "source", "note", "created_at"), "monitoring record")
+                                       "source", "note", "created_at", "origin",
+                                       "data_version"), "monitoring record")
             ta = self.lookup(self.ta_ids, item.get("ta"), "TA")
             if ta is None:
                 raise svc.StoreValidationError("a monitoring record needs its TA")
@@ -485,7 +507,11 @@ class _Importer:
                 year=item.get("year"), value=item.get("value"), unit=item.get("unit") or "",
                 source=item.get("source") or "", note=item.get("note") or "", replace=False)
             record.created_at = _timestamp(item.get("created_at"), "created_at") or utcnow()
+            record.origin = check_origin(item.get("origin"))
+            record.data_version = item.get("data_version")
             self.session.flush()
+        from .monitoring_services import check_origin
+
         self._each("monitoring_records", items, one)
 
     def _import_audit(self, ws: Workspace, items: list[dict[str, Any]]) -> None:

@@ -441,6 +441,11 @@ class MonitoringRecord(Base):
                              ondelete="CASCADE"),
         UniqueConstraint("ta_id", "indicator_key", "kind", "year"),
         CheckConstraint(_in("kind", MONITORING_KINDS), name="kind"),
+        # added by migration 0003 (issue 6): the indicator definition an observation belongs to
+        ForeignKeyConstraint(["workspace_id", "indicator_id"],
+                             ["monitoring_indicators.workspace_id", "monitoring_indicators.id"],
+                             name="fk_monitoring_records_indicator", ondelete="CASCADE"),
+        CheckConstraint("origin IN ('computed', 'form', 'csv', 'legacy')", name="origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -454,6 +459,12 @@ class MonitoringRecord(Base):
     source: Mapped[str] = mapped_column(Text, default="", server_default="")
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # migration 0003 (issue 6): see smartspec.store.models_monitoring
+    indicator_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: ``computed``, ``form``, ``csv`` or ``legacy`` (written before migration 0003).
+    origin: Mapped[str] = mapped_column(String(20), default="form", server_default="form")
+    #: Checksum of the data year a computed value came from.
+    data_version: Mapped[str | None] = mapped_column(String(80))
 
 
 class AuditLog(Base):
