@@ -337,6 +337,29 @@ def _optional_int(value: Any, what: str, *, low: int | None = None,
     return out
 
 
+def _owned(ws: Workspace, found: Any, ref: Any, noun: str) -> Any:
+    """``found`` (looked up from ``ref``) if it exists and belongs to ``ws``.
+
+    Raises
+    ------
+    NotFoundError, CrossWorkspaceError
+    """
+    if found is None:
+        raise NotFoundError(f"workspace {ws.slug!r} has no {noun} {ref!r}")
+    if found.workspace_id != ws.id:
+        raise CrossWorkspaceError(f"{noun} {found.id} belongs to another workspace, not "
+                                  f"{ws.slug!r}")
+    return found
+
+
+def _by_id(session: Session, model: type, ref: Any, noun: str) -> Any:
+    """``ref`` itself when it is a ``model`` row, else the row with that integer id (or None)."""
+    if isinstance(ref, model):
+        return ref
+    ident = _optional_int(ref, f"{noun} id")
+    return session.get(model, ident) if ident is not None else None
+
+
 def _str_list(value: Any, what: str, *, allowed: Iterable[str] | None = None) -> list[str]:
     if value is None:
         return []
@@ -600,12 +623,7 @@ def get_ta(session: Session, workspace: Workspace | str | int,
                                                         SelectedTA.activity == ta.strip()))
     else:
         raise StoreValidationError(f"a TA is given by activity code or id, got {ta!r}")
-    if found is None:
-        raise NotFoundError(f"workspace {ws.slug!r} has no TA {ta!r}")
-    if found.workspace_id != ws.id:
-        raise CrossWorkspaceError(f"TA {found.id} ({found.activity}) belongs to another "
-                                  f"workspace, not {ws.slug!r}")
-    return found
+    return _owned(ws, found, ta, "TA")
 
 
 def list_tas(session: Session, workspace: Workspace | str | int, *,
@@ -667,17 +685,7 @@ def get_actor(session: Session, workspace: Workspace | str | int,
     NotFoundError, CrossWorkspaceError
     """
     ws = get_workspace(session, workspace)
-    if isinstance(actor, ActorRecord):
-        found: ActorRecord | None = actor
-    else:
-        actor_id = _optional_int(actor, "actor id")
-        found = session.get(ActorRecord, actor_id) if actor_id is not None else None
-    if found is None:
-        raise NotFoundError(f"workspace {ws.slug!r} has no actor {actor!r}")
-    if found.workspace_id != ws.id:
-        raise CrossWorkspaceError(f"actor {found.id} belongs to another workspace, not "
-                                  f"{ws.slug!r}")
-    return found
+    return _owned(ws, _by_id(session, ActorRecord, actor, "actor"), actor, "actor")
 
 
 def list_actors(session: Session, workspace: Workspace | str | int, *,
@@ -994,17 +1002,7 @@ def get_action(session: Session, workspace: Workspace | str | int,
     NotFoundError, CrossWorkspaceError
     """
     ws = get_workspace(session, workspace)
-    if isinstance(action, ActionRecord):
-        found: ActionRecord | None = action
-    else:
-        action_id = _optional_int(action, "action id")
-        found = session.get(ActionRecord, action_id) if action_id is not None else None
-    if found is None:
-        raise NotFoundError(f"workspace {ws.slug!r} has no action {action!r}")
-    if found.workspace_id != ws.id:
-        raise CrossWorkspaceError(f"action {found.id} belongs to another workspace, not "
-                                  f"{ws.slug!r}")
-    return found
+    return _owned(ws, _by_id(session, ActionRecord, action, "action"), action, "action")
 
 
 @_atomic
@@ -1159,13 +1157,8 @@ def delete_consortium(session: Session, workspace: Workspace | str | int,
                       consortium: Consortium | int) -> None:
     """Delete a consortium (its actors stay)."""
     ws = get_workspace(session, workspace)
-    record = consortium if isinstance(consortium, Consortium) else session.get(
-        Consortium, _optional_int(consortium, "consortium id"))
-    if record is None:
-        raise NotFoundError(f"workspace {ws.slug!r} has no consortium {consortium!r}")
-    if record.workspace_id != ws.id:
-        raise CrossWorkspaceError(f"consortium {record.id} belongs to another workspace")
-    session.delete(record)
+    session.delete(_owned(ws, _by_id(session, Consortium, consortium, "consortium"),
+                          consortium, "consortium"))
 
 
 # ------------------------------------------------------------------------- funding instruments
@@ -1254,18 +1247,12 @@ def instrument_to_domain(record: FundingInstrumentRecord) -> Any:
 
 def _get_instrument(session: Session, ws: Workspace,
                     ref: FundingInstrumentRecord | str | int) -> FundingInstrumentRecord:
-    if isinstance(ref, FundingInstrumentRecord):
-        found: FundingInstrumentRecord | None = ref
-    elif isinstance(ref, str):
+    if isinstance(ref, str):
         found = session.scalar(select(FundingInstrumentRecord).where(
             FundingInstrumentRecord.workspace_id == ws.id, FundingInstrumentRecord.key == ref))
     else:
-        found = session.get(FundingInstrumentRecord, _optional_int(ref, "instrument id"))
-    if found is None:
-        raise NotFoundError(f"workspace {ws.slug!r} has no funding instrument {ref!r}")
-    if found.workspace_id != ws.id:
-        raise CrossWorkspaceError(f"funding instrument {found.id} belongs to another workspace")
-    return found
+        found = _by_id(session, FundingInstrumentRecord, ref, "funding instrument")
+    return _owned(ws, found, ref, "funding instrument")
 
 
 @_atomic
