@@ -25,8 +25,11 @@ $(STAMP_BENCH): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[dev,bench]'
 	touch $@ $(STAMP_DEV) $(STAMP_RUN)
 
+# The main job: reports and demo workspace for the default Alpine region, then the web
+# workspace on http://127.0.0.1:8000 (prints the URL and the demo login; Ctrl+C stops it).
 run: $(STAMP_RUN)
 	$(VENV)/bin/smartspec run
+	$(VENV)/bin/smartspec serve --demo
 
 test: $(STAMP_DEV) services
 	$(PY) -m pytest -n 2 -q
