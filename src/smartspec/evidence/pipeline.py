@@ -7,12 +7,15 @@ the matrix products run as batched BLAS calls, instead of looping over years in 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from smartspec.evidence._matrix import as_labelled, zscore
 from smartspec.evidence.complexity import _eigenvector, _fix_sign
@@ -176,14 +179,12 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     dens = np.empty((n_years, n, p))
     eci = np.empty((n_years, n))
     pci = np.empty((n_years, p))
-    # One year at a time through two reusable buffers: float32 for the exact co-occurrence
-    # counts (BLAS sgemm, exact below 2**24), float64 for density and the eigenvector.
-    buf32 = np.empty((n, p), dtype=np.float32)
-    buf64 = np.empty((n, p))
-    y = None
-    for t in range(n_years):
-        np.copyto(buf32, mb[t])
-        cooc = (buf32.T @ buf32).astype(np.float64)
+
+    def one_year(t: int) -> None:
+        # float32 for the exact co-occurrence counts (sgemm, exact below 2**24), float64 for
+        # density and the eigenvector.
+        m32 = mb[t].astype(np.float32)
+        cooc = (m32.T @ m32).astype(np.float64)
         u = np.diag(cooc).copy()
         phi_t = _normalise_values(cooc, u[:, None], u[None, :], float(n), proximity_method)
         if diagonal is not None:
@@ -192,12 +193,23 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
         colsum = phi_t.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
-        np.copyto(buf64, mb[t])
+        m64 = mb[t].astype(np.float64)
         # Scaling phi's columns first keeps the big (regions x activities) result to one pass.
-        np.matmul(buf64, phi_t * inv[None, :], out=dens[t])
-        d = buf64.sum(axis=1)
-        eci[t], pci[t], y_t = _eci_one(buf64, d, u, ddof, y)
-        y = y_t if y_t is not None and (y is None or y.shape == y_t.shape) else None
+        np.matmul(m64, phi_t * inv[None, :], out=dens[t])
+        eci[t], pci[t], _ = _eci_one(m64, m64.sum(axis=1), u, ddof, None)
+
+    # Years are independent: they run in parallel threads (BLAS and numpy release the GIL),
+    # each with single-threaded BLAS. On matrices of this size, that is faster than one year
+    # at a time with multi-threaded BLAS, whose synchronisation dominates.
+    workers = max(1, min(n_years, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                         else (os.cpu_count() or 1)))
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1:
+            for t in range(n_years):
+                one_year(t)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(one_year, range(n_years)))
     label = "year"
     return PipelineResult(
         years=list(years), regions=rows, activities=cols, rca=r, presence=m,
