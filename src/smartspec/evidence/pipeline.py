@@ -203,13 +203,13 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     # at a time with multi-threaded BLAS, whose synchronisation dominates.
     workers = max(1, min(n_years, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                          else (os.cpu_count() or 1)))
-    with threadpool_limits(limits=1, user_api="blas"):
-        if workers == 1:
-            for t in range(n_years):
-                one_year(t)
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(one_year, range(n_years)))
+    if workers == 1:  # one period (or one core): let BLAS use its own threads
+        for t in range(n_years):
+            one_year(t)
+    else:
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one_year, range(n_years)))
     label = "year"
     return PipelineResult(
         years=list(years), regions=rows, activities=cols, rca=r, presence=m,
