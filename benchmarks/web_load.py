@@ -249,6 +249,14 @@ async def _timed(results: Results, kind: str, client: httpx.AsyncClient, method:
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
 
+def new_client(base_url: str, timeout: float = 60.0) -> httpx.AsyncClient:
+    """A user's client. Idle connections are dropped after 4 s, before uvicorn's 5 s
+    keep-alive timeout closes them: otherwise a request sent just as the server closes the
+    connection fails ("server disconnected"), where a browser would silently retry it."""
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, follow_redirects=False,
+                             limits=httpx.Limits(keepalive_expiry=4.0))
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str,
                   results: Results) -> bool:
     page = await _timed(results, "login_form", client, "GET", "/login", 200, headers=HTML)
@@ -283,7 +291,7 @@ async def simulated_user(n: int, base_url: str, store: Store, rounds: int, think
         await asyncio.sleep(start_after)
     own = client is None
     if client is None:
-        client = httpx.AsyncClient(base_url=base_url, timeout=60.0, follow_redirects=False)
+        client = new_client(base_url)
     try:
         if own:
             await pause()
@@ -321,7 +329,7 @@ async def simulated_user(n: int, base_url: str, store: Store, rounds: int, think
 async def warm_up(base_url: str, store: Store, workers: int, results: Results) -> None:
     """Every page several times over fresh connections (spread over the workers). The
     warm-up clients sign in one after the other: only the load phase signs in at once."""
-    clients = [httpx.AsyncClient(base_url=base_url, timeout=120.0)
+    clients = [new_client(base_url, 120.0)
                for _ in range(4 * workers)]
     try:
         for client in clients:
@@ -348,7 +356,7 @@ async def warm_up(base_url: str, store: Store, workers: int, results: Results) -
 async def first_renders(base_url: str, store: Store, repeat: int) -> dict[str, float]:
     """Median time of a single request per page on the warm, otherwise idle server."""
     results = Results()
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
+    async with new_client(base_url) as client:
         if not await sign_in(client, OWNER, OWNER_PASSWORD, results):
             raise RuntimeError(f"the owner cannot sign in: {results.samples}")
         paths = page_paths(store, 0)
@@ -370,7 +378,7 @@ async def load(base_url: str, store: Store, args: argparse.Namespace
     clients: list[httpx.AsyncClient | None] = [None] * len(store.users)
     if args.presign:  # work-around measurement: sign in one after the other, untimed load
         for n, name in enumerate(store.users):
-            client = httpx.AsyncClient(base_url=base_url, timeout=60.0, follow_redirects=False)
+            client = new_client(base_url)
             if await sign_in(client, name, USER_PASSWORD, results):
                 clients[n] = client
             else:
