@@ -476,3 +476,10 @@ def test_sparse_end_to_end_never_densifies_activity_pairs():
     dens = ev.density(m, phi)
     assert isinstance(dens, ev.LabelledSparse)
     assert dens.matrix.data.min() >= 0 and dens.matrix.data.max() <= 1 + 1e-12
+
+
+def test_pipeline_leaves_its_input_untouched(world_trade):
+    before = world_trade.copy()
+    ev.pipeline(world_trade)
+    ev.pipeline({2000: world_trade, 2001: world_trade * 2})
+    pd.testing.assert_frame_equal(world_trade, before)

@@ -123,14 +123,15 @@ def _stack_aligned_frames(frames: list) -> np.ndarray | None:
     return stack if clean else None
 
 
-def _batched_rca(x: np.ndarray) -> np.ndarray:
+def _batched_rca_inplace(x: np.ndarray) -> np.ndarray:
+    """RCA of every year of the stack, written over ``x`` (a private copy of the input)."""
     row = x.sum(axis=2, keepdims=True)
     col = x.sum(axis=1, keepdims=True)
     tot = row.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = x * (1.0 / row)
-        r *= tot / col
-    return r
+        x *= 1.0 / row
+        x *= tot / col
+    return x
 
 
 def _eci_one(mm: np.ndarray, d: np.ndarray, u: np.ndarray, ddof: int, v0: np.ndarray | None
@@ -171,7 +172,9 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     """
     years, rows, cols, stack = _stack(x)
     n_years, n, p = stack.shape
-    r = _batched_rca(stack)
+    # The stack is always a private copy (see _stack), so the RCA can overwrite it: one large
+    # array less to allocate and page in.
+    r = _batched_rca_inplace(stack)
     with np.errstate(invalid="ignore"):
         mb = r >= threshold
     m = mb.view(np.int8)
