@@ -22,6 +22,7 @@ from smartspec.web.pages.common import (
     redirect,
     table_builder,
 )
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
@@ -175,11 +176,6 @@ def invitations_table(ctx: PageContext) -> PageTable:
                               Column("expires_at", t("Expires"), "datetime"),
                               Column("state", t("State"))])
 
-
-def _term(value: str) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def _members_page(ctx: PageContext, *, status_code: int = 200,

@@ -11,6 +11,7 @@ from smartspec.web import charts
 from smartspec.web.i18n import N_
 from smartspec.web.pages import data
 from smartspec.web.pages.common import DB, Column, PageContext, PageTable, Viewer, table_builder
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
@@ -119,11 +120,6 @@ def tas_table(ctx: PageContext) -> PageTable:
                               Column("light", t("Check"), "light")],
                      empty=t("No transformative activity selected yet: see Discovery."))
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def _figures(ctx: PageContext, prof: Any) -> list[tuple[str, str, str]]:

@@ -26,6 +26,7 @@ from smartspec.web.pages.common import (
     redirect,
     table_builder,
 )
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
@@ -49,11 +50,6 @@ def _rows(ctx: PageContext) -> int:
         return DEFAULT_ROWS
     return max(1, min(value, 200))
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def _mode_key(mode: Any) -> str:

@@ -26,6 +26,7 @@ from smartspec.web.pages.common import (
     redirect,
     table_builder,
 )
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["critical_mass_report", "router"]
 
@@ -34,11 +35,6 @@ router = APIRouter()
 #: Columns of the board, in workflow order.
 BOARD = ("planned", "in_progress", "on_hold", "done", "cancelled")
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 #: Order of the moves offered on a card: progress first, cancellation last.

@@ -37,16 +37,12 @@ from smartspec.web.pages.common import (
     table_builder,
 )
 from smartspec.web.pages.strategy import current_ta
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def _mon() -> Any:

@@ -29,16 +29,12 @@ from smartspec.web.pages.common import (
     redirect,
     table_builder,
 )
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def current_ta(ctx: PageContext, *, required: bool = False) -> Any:

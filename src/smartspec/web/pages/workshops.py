@@ -38,6 +38,7 @@ from smartspec.web.pages.common import (
     redirect,
     table_builder,
 )
+from smartspec.web.pages.vocab import label as _term
 
 __all__ = ["router"]
 
@@ -46,11 +47,6 @@ router = APIRouter()
 #: Seconds between two polls of the live aggregate.
 POLL_SECONDS = 5
 
-
-def _term(value: Any) -> str:
-    from smartspec.web.pages.vocab import label
-
-    return label(value)
 
 
 def _workshop(ctx: PageContext, workshop_id: Any) -> Any:
