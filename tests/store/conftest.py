@@ -82,6 +82,11 @@ def _create_database(prefix: str = "smartspec_test") -> str:
     try:
         with engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+            # A leaked transaction must never hang the suite (e.g. a TRUNCATE waiting for its
+            # lock): such sessions are ended, and lock waits fail loudly instead of blocking.
+            connection.execute(text(f'ALTER DATABASE "{name}" SET '
+                                    "idle_in_transaction_session_timeout = '60s'"))
+            connection.execute(text(f'ALTER DATABASE "{name}" SET lock_timeout = \'120s\''))
     finally:
         engine.dispose()
     return str(make_url(db.database_url(ADMIN_URL)).set(database=name)
