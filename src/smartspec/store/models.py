@@ -478,6 +478,8 @@ class AuditLog(Base):
     __table_args__ = (
         Index("ix_audit_log_workspace_at", "workspace_id", "at"),
         Index("ix_audit_log_table_object", "table_name", "object_id"),
+        Index("ix_audit_log_workspace_table_id", "workspace_id", "table_name", "id"),
+        Index("ix_audit_log_workspace_id", "workspace_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -145,7 +145,8 @@ class DataYearRecord(Base):
     #: Measure, unit, classifications and source of the data.
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: ``{"regions": [...], "activities": [...], "values": [[...]]}`` (``null`` = missing).
-    matrix: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Deferred: loaded on first access (or with ``undefer``), as listing years needs none of it.
+    matrix: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

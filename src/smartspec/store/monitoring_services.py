@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from smartspec.monitoring.indicators import (
     Indicator,
@@ -599,10 +599,17 @@ def _year_matrix(data: Any, year: int | None) -> tuple[pd.DataFrame, int, dict[s
 
 
 def list_data_years(session: Session, workspace: Workspace | str | int, *,
-                    dataset: str | None = None) -> list[DataYearRecord]:
-    """The imported data years (optionally of one dataset), by dataset and year."""
+                    dataset: str | None = None, with_matrix: bool = False
+                    ) -> list[DataYearRecord]:
+    """The imported data years (optionally of one dataset), by dataset and year.
+
+    The ``matrix`` of each record is loaded on first access unless ``with_matrix`` is True,
+    which loads every matrix in the same query.
+    """
     ws = svc.get_workspace(session, workspace)
     query = select(DataYearRecord).where(DataYearRecord.workspace_id == ws.id)
+    if with_matrix:
+        query = query.options(undefer(DataYearRecord.matrix))
     if dataset is not None:
         query = query.where(DataYearRecord.dataset == dataset)
     return list(session.scalars(query.order_by(DataYearRecord.dataset, DataYearRecord.year)))
@@ -706,7 +713,7 @@ def import_panel(session: Session, workspace: Workspace | str | int, panel: Any,
 
 def _data(session: Session, ws: Workspace, dataset: str
           ) -> tuple[dict[int, pd.DataFrame], dict[int, str], list[DataYearRecord]]:
-    rows = list_data_years(session, ws, dataset=dataset)
+    rows = list_data_years(session, ws, dataset=dataset, with_matrix=True)
     return ({r.year: _matrix_frame(r.matrix) for r in rows},
             {r.year: r.checksum for r in rows}, rows)
 
@@ -988,19 +995,20 @@ def rerun_discovery(session: Session, workspace: Workspace | str | int, *,
         years = [_snapshot_year(t) for t in svc.list_tas(session, ws, status="selected")]
         years = [y for y in years if y is not None]
         reference_year = min(years) if years else None
-    matrices = {r.year: _matrix_frame(r.matrix) for r in usable}
+    by_year = {r.year: r for r in usable}
     panel, labels = _division_inputs()
     home = ws.home_region or ""
 
     def rank(until: int) -> pd.DataFrame | None:
-        chosen = sorted(y for y in matrices if y <= until)
+        chosen = sorted(y for y in by_year if y <= until)
         if len(chosen) < 2:
             return None
-        key = (home, tuple((y, next(r.checksum for r in usable if r.year == y))
-                           for y in chosen))
+        # keyed by the data's checksums: the stored matrices are decoded only on a miss
+        key = (home, tuple((y, by_year[y].checksum) for y in chosen))
         with _RANK_LOCK:
             cached = _RANK_CACHE.get(key)
         if cached is None:
+            matrices = {y: _matrix_frame(by_year[y].matrix) for y in chosen}
             hist = _history_panel(matrices, chosen)
             cands = candidates(panel, home, history=hist, labels=labels, n_draws=0,
                                explain=False)
@@ -1017,7 +1025,7 @@ def rerun_discovery(session: Session, workspace: Workspace | str | int, *,
     except ValueError as exc:
         return None, [f"discovery not re-run: {exc}"]
     assert current is not None
-    last = max(y for y in matrices if y <= year)
+    last = max(y for y in by_year if y <= year)
     if reference is None:
         notes.append("no reference ranking (fewer than two data years up to the selection "
                      "year): candidates ahead of the TA are listed, not who overtook it")
@@ -1286,7 +1294,7 @@ def export_sections(session: Session, ws: Workspace, ta_ref: Mapping[int, int]
     years = [{"dataset": r.dataset, "year": r.year, "checksum": r.checksum,
               "n_regions": r.n_regions, "n_activities": r.n_activities, "meta": r.meta,
               "matrix": r.matrix, "imported_at": _iso(r.imported_at)}
-             for r in list_data_years(session, ws)]
+             for r in list_data_years(session, ws, with_matrix=True)]
     snaps = [{"created_at": _iso(s.created_at), "as_of": s.as_of,
               "data_version": s.data_version, "summary": s.summary}
              for s in list_report_snapshots(session, ws)]

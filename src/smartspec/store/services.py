@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,7 @@ __all__ = [
     "CrossWorkspaceError",
     "NotFoundError",
     "StoreError",
+    "change_marks",
     "StoreValidationError",
     "action_to_domain",
     "actor_to_domain",
@@ -1514,6 +1515,29 @@ def list_monitoring(session: Session, workspace: Workspace | str | int, *,
 
 
 # ---------------------------------------------------------------------------------- audit log
+
+
+def change_marks(session: Session, workspace: Workspace | str | int | None,
+                 tables: Iterable[str]) -> tuple[int, ...]:
+    """The id of the latest audit entry of each of ``tables`` in the workspace (0: none).
+
+    Every stored change of a workspace's rows writes an audit entry, so a value computed from
+    these tables is still current while their marks are unchanged: the web caches key on them.
+    ``workspace=None`` reads the entries of no workspace: the site-wide tables (``users``).
+    One query, one index lookup per table (``ix_audit_log_workspace_table_id``).
+    """
+    names = list(tables)
+    if not names:
+        return ()
+    if workspace is None:
+        owner = AuditLog.workspace_id.is_(None)
+    else:
+        ws_id = workspace if isinstance(workspace, int) else get_workspace(session, workspace).id
+        owner = AuditLog.workspace_id == ws_id
+    latest = [select(func.max(AuditLog.id)).where(owner, AuditLog.table_name == name)
+              .scalar_subquery() for name in names]
+    row = session.execute(select(*latest)).one()
+    return tuple(int(v or 0) for v in row)
 
 
 def audit_entries(session: Session, workspace: Workspace | str | int | None = None, *,

@@ -132,23 +132,36 @@ def candidates(access: Viewer, request: Request,
                capability_gap: Annotated[float | None, _weight("capability_gap")] = None,
                top_k: Annotated[int, Query(ge=1, le=50, description="k of the robustness "
                                            "probability P(top k)")] = 15,
-               limit: Annotated[int | None, Query(ge=1, le=500)] = None) -> s.CandidatesOut:
+               limit: Annotated[int | None, Query(ge=1, le=500)] = None) -> Any:
     """Candidate transformative activities of the home region, ranked, for the given weights
     (cached per workspace, data version and weights)."""
+    from smartspec.web.cache import weights_key
+
     given = {"feasibility": feasibility, "value": value, "advantage": advantage,
              "momentum": momentum, "transformative_potential": transformative_potential,
              "capability_gap": capability_gap}
     weights = {k: v for k, v in given.items() if v is not None} or None
-    frame = candidates_frame(request, access, weights, top_k)
-    ordered = frame.sort_values("rank")
-    if limit is not None:
-        ordered = ordered.head(limit)
-    used = frame.attrs.get("weights") or {}
-    return s.CandidatesOut(region=_home(access), year=integer(frame.attrs.get("year")),
-                           weights={str(k): float(v) for k, v in dict(used).items()},
-                           top_k=top_k,
-                           candidates=[candidate_out(code, row)
-                                       for code, row in ordered.iterrows()])
+    ws = access.workspace
+
+    def build() -> bytes:
+        frame = candidates_frame(request, access, weights, top_k)
+        ordered = frame.sort_values("rank")
+        if limit is not None:
+            ordered = ordered.head(limit)
+        used = frame.attrs.get("weights") or {}
+        out = s.CandidatesOut(region=_home(access), year=integer(frame.attrs.get("year")),
+                              weights={str(k): float(v) for k, v in dict(used).items()},
+                              top_k=top_k,
+                              candidates=[candidate_out(code, row)
+                                          for code, row in ordered.iterrows()])
+        return out.model_dump_json().encode()
+
+    # what the weight sliders call on every move: the JSON is kept per workspace, data
+    # version, home region, weights, k and limit (the schema is CandidatesOut)
+    key = (ws.id, ws.data_version or "", "api_candidates", _home(access), weights_key(weights),
+           top_k, limit)
+    body = request.app.state.cache.get_or_compute(key, build)
+    return Response(body, media_type="application/json")
 
 
 # ---------------------------------------------------------------------------------------- TAs

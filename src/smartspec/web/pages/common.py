@@ -19,6 +19,7 @@ refused form is shown again with the error and status 400/409/422.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -226,6 +227,10 @@ class PageTable:
     empty: str = ""
     params: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, str] = field(default_factory=dict)
+    #: Shared through the cache (see :func:`table_builder`): read-only, and the HTML of its
+    #: rows is kept with it.
+    cached: bool = False
+    rows_html: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def shown(self) -> list[Column]:
@@ -267,14 +272,43 @@ Builder = Callable[[PageContext], PageTable]
 _BUILDERS: dict[str, tuple[Builder, str]] = {}
 
 
-def table_builder(key: str, min_role: str = "viewer") -> Callable[[Builder], Builder]:
-    """Register a table builder under ``key`` (exported at ``/w/{slug}/export/{key}.csv``)."""
+def table_builder(key: str, min_role: str = "viewer", *,
+                  cache: tuple[str, ...] | None = None) -> Callable[[Builder], Builder]:
+    """Register a table builder under ``key`` (exported at ``/w/{slug}/export/{key}.csv``).
+
+    ``cache`` names the store tables the builder reads besides the evidence data (``()``:
+    none). With it, the table is built once per workspace, data version, language, query and
+    path parameters, day and change of those tables
+    (:func:`smartspec.web.pages.data.cached_on`);
+    the HTML of its rows is then rendered once too. The builder must then depend on nothing
+    else of the request (not on the user's role, say).
+    """
 
     def decorate(func: Builder) -> Builder:
-        if key in _BUILDERS and _BUILDERS[key][0] is not func:
+        if cache is None:
+            built = func
+        else:
+            tables = ("workspaces", *cache)
+
+            @functools.wraps(func)
+            def built(ctx: PageContext) -> PageTable:
+                from smartspec.web.pages import data
+
+                def compute() -> PageTable:
+                    table = func(ctx)
+                    table.cached = True
+                    return table
+
+                request = ctx.request
+                query = tuple(sorted(request.query_params.multi_items()))
+                path = tuple(sorted((k, str(v)) for k, v in request.path_params.items()))
+                return data.cached_on(ctx, f"table:{key}", tables, query, path,
+                                      dt.date.today().isoformat(), compute=compute)
+
+        if key in _BUILDERS and _BUILDERS[key][0] is not built:
             raise ValueError(f"table {key!r} is registered twice")
-        _BUILDERS[key] = (func, min_role)
-        return func
+        _BUILDERS[key] = (built, min_role)
+        return built
 
     return decorate
 

@@ -62,7 +62,7 @@ def activity_table(ctx: PageContext) -> PageTable:
                      empty=t("No changes recorded yet."))
 
 
-@table_builder("deadlines")
+@table_builder("deadlines", cache=("actions", "selected_tas"))
 def deadlines_table(ctx: PageContext) -> PageTable:
     from smartspec.store import services as svc
 
@@ -86,7 +86,7 @@ def deadlines_table(ctx: PageContext) -> PageTable:
                      empty=t("No upcoming deadlines."))
 
 
-@table_builder("tas")
+@table_builder("tas", cache=(*data.CHECK_TABLES, "actions"))
 def tas_table(ctx: PageContext) -> PageTable:
     """The workspace's selected TAs with the viability check's traffic light."""
     from smartspec.store import services as svc
@@ -120,6 +120,10 @@ def tas_table(ctx: PageContext) -> PageTable:
                               Column("light", t("Check"), "light")],
                      empty=t("No transformative activity selected yet: see Discovery."))
 
+
+
+#: The tables behind the dashboard's key figures (besides the evidence).
+FIGURE_TABLES = ("selected_tas", "actions", "actors", "workshops")
 
 
 def _figures(ctx: PageContext, prof: Any) -> list[tuple[str, str, str]]:
@@ -185,7 +189,9 @@ def dashboard(request: Request, db: DB,
     ctx = PageContext(request, db, access, access.user)
     prof = data.profile(ctx)
     return ctx.render("dashboard.html", {
-        "profile": prof, "figures": _figures(ctx, prof), "map": dashboard_map(ctx, prof),
+        "profile": prof,
+        "figures": data.cached_on(ctx, "dashboard_figures", FIGURE_TABLES,
+                                  compute=lambda: _figures(ctx, prof)), "map": dashboard_map(ctx, prof),
         "tas": tas_table(ctx), "deadlines": deadlines_table(ctx),
         "activity": activity_table(ctx), "uses_charts": True,
     })

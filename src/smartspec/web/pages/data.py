@@ -21,6 +21,7 @@ __all__ = [
     "profile",
     "region_names",
     "ta_lights",
+    "cached_on",
 ]
 
 #: The sub-scores of the candidates with weights, in display order.
@@ -98,6 +99,30 @@ def cached(ctx: PageContext, kind: str, *parts: Any, compute: Any) -> Any:
     return _cache(ctx).get_or_compute(key, compute)
 
 
+def cached_on(ctx: PageContext, kind: str, tables: tuple[str, ...], *parts: Any,
+              compute: Any, site_tables: tuple[str, ...] = ()) -> Any:
+    """Like :func:`cached`, and also keyed by the latest change of each of ``tables`` in the
+    workspace (:func:`smartspec.store.services.change_marks`): a stored change to any of
+    them computes the value afresh, changes elsewhere (workshop scores, say) keep it.
+    ``site_tables`` are site-wide tables the value also reads (``users``: display names)."""
+    from smartspec.store import services as svc
+
+    if ctx.request.method not in ("GET", "HEAD"):
+        # a request that changes data may read its own uncommitted changes, which could still
+        # roll back (and SQLite may then reuse the audit ids): computed, never cached
+        return compute()
+    marks = svc.change_marks(ctx.db, ctx.workspace.id, tables)
+    if site_tables:
+        marks += svc.change_marks(ctx.db, None, site_tables)
+    return cached(ctx, kind, tables, marks, *parts, compute=compute)
+
+
+#: The tables behind the viability check (:func:`ta_lights`).
+CHECK_TABLES: tuple[str, ...] = (
+    "workspaces", "selected_tas", "monitoring_indicators", "monitoring_records",
+    "monitoring_plans", "monitoring_data_years", "consortia", "consortium_members", "actors")
+
+
 def state_version(ctx: PageContext) -> int:
     """The id of the workspace's latest audit-log entry: changes with every stored change, so
     it keys caches of values computed from the workspace's own data."""
@@ -154,7 +179,9 @@ def ta_lights(ctx: PageContext, tas: list[Any]) -> dict[int, dict[str, Any]]:
             entry["error"] = ctx.t("The viability check is not available in this installation.")
         return out
     try:
-        results = mon.check_workspace(ctx.db, ctx.workspace)
+        # the check reads only the CHECK_TABLES and today's date (deadlines)
+        results = cached_on(ctx, "ta_check", CHECK_TABLES, today().isoformat(),
+                            compute=lambda: mon.check_workspace(ctx.db, ctx.workspace))
     except Exception as exc:
         for entry in out.values():
             entry["error"] = str(exc)

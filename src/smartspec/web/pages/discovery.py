@@ -56,7 +56,7 @@ def _mode_key(mode: Any) -> str:
     return str(mode or "").replace(" ", "_")
 
 
-@table_builder("candidates")
+@table_builder("candidates", cache=("selected_tas",))
 def candidates_table(ctx: PageContext) -> PageTable:
     """The ranked candidates for the weights of the query (``w_<subscore>``)."""
     from smartspec.store import services as svc
@@ -142,7 +142,15 @@ def discovery(request: Request, db: DB,
 
     page_charts = data.cached(ctx, "discovery_charts", key, compute=build)
     current = {**data.default_weights(), **(weights or {})}
-    reference = data.candidates(ctx, None, TOP_K)
+
+    def reference_view() -> tuple[dict[str, int], dict[str, str]]:
+        reference = data.candidates(ctx, None, TOP_K)
+        labels = dict(zip(reference.index, reference["label"], strict=True))
+        return ({str(c): int(r) for c, r in reference["rank"].items()},
+                {str(c): ctx.labels.activity(c, str(labels[c])) for c in reference.index})
+
+    default_ranks, activity_labels = data.cached(ctx, "discovery_reference",
+                                                 compute=reference_view)
     from smartspec.store import services as svc
 
     selected = [ta.activity for ta in svc.list_tas(db, ctx.workspace, status="selected")]
@@ -156,9 +164,7 @@ def discovery(request: Request, db: DB,
         "year": frame.attrs.get("year"), "excluded": frame.attrs.get("excluded") or [],
         "vocabulary": _vocabulary(ctx), "top_k": TOP_K, "uses_charts": True,
         "subscore_names": names, "selected_codes": selected,
-        "default_ranks": {str(c): int(r) for c, r in reference["rank"].items()},
-        "activity_labels": {str(c): ctx.labels.activity(c, str(reference.at[c, "label"]))
-                            for c in reference.index},
+        "default_ranks": default_ranks, "activity_labels": activity_labels,
         "api": f"/api/v1/workspaces/{ctx.workspace.slug}/candidates",
     }, nav="discovery", messages=messages)
 
@@ -171,7 +177,7 @@ def _candidate(ctx: PageContext, code: str) -> pd.Series | None:
     return frame.loc[code] if code in frame.index else None
 
 
-@table_builder("related")
+@table_builder("related", cache=())
 def related_table(ctx: PageContext) -> PageTable:
     """Activities linked to the TA in the activity space: present ones and the gaps."""
     t = ctx.t
@@ -211,7 +217,7 @@ def _code_param(ctx: PageContext) -> str:
     return code
 
 
-@table_builder("partners")
+@table_builder("partners", cache=("workspace_regions",))
 def partners_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     code = _code_param(ctx)
@@ -243,7 +249,8 @@ def _subscore_chart(ctx: PageContext, row: pd.Series, code: str) -> Any:
     colours = [charts.PRIMARY] * 5 + [charts.ACCENT]
     fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours,
                            hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
-    fig.update_layout(template="plotly_white", height=280, margin=dict(l=10, r=10, t=10, b=30),
+    fig.update_layout(template=None, height=280,  # plotly_white: added by figure_json
+                      margin=dict(l=10, r=10, t=10, b=30),
                       xaxis=dict(range=[0, 1]), yaxis=dict(autorange="reversed"))
     return charts.page_chart(fig, key=f"subscores-{code}", title=t("Sub-scores"),
                              caption=t("The capability gap (red) lowers the score; every "

@@ -35,7 +35,7 @@ router = APIRouter()
 IMPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".xlsx")
 
 
-@table_builder("specialisations")
+@table_builder("specialisations", cache=())
 def specialisations_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     prof = data.profile(ctx)
@@ -65,7 +65,7 @@ def specialisations_table(ctx: PageContext) -> PageTable:
                "are confidential in the source and counted as zero."))
 
 
-@table_builder("peers")
+@table_builder("peers", cache=())
 def peers_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     prof = data.profile(ctx)
@@ -90,7 +90,7 @@ def peers_table(ctx: PageContext) -> PageTable:
                "(cosine similarity). Neighbours: regions sharing a border (GISCO NUTS 2021)."))
 
 
-@table_builder("context")
+@table_builder("context", cache=())
 def context_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     prof = data.profile(ctx)
@@ -127,7 +127,7 @@ INDEX_TEXT = {
 }
 
 
-@table_builder("indices")
+@table_builder("indices", cache=())
 def indices_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     prof = data.profile(ctx)
@@ -142,7 +142,7 @@ def indices_table(ctx: PageContext) -> PageTable:
                               Column("meaning", t("Meaning"))])
 
 
-@table_builder("history")
+@table_builder("history", cache=())
 def history_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     prof = data.profile(ctx)
@@ -179,25 +179,27 @@ def _fmt(value: Any) -> str:
     return "–" if number is None else f"{number:.2f}"
 
 
-@table_builder("skills")
+@table_builder("skills", cache=("actors",))
 def skills_table(ctx: PageContext) -> PageTable:
     """ESCO skill groups held by the workspace's registered firms of the home region."""
     from smartspec.store import services as svc
     from smartspec.strategy.matching import region_skill_profile
 
     t = ctx.t
+
     actors = [svc.actor_to_domain(a) for a in svc.list_actors(ctx.db, ctx.workspace)]
+    frame = region_skill_profile(actors, region=ctx.workspace.home_region) if actors else None
+    n_actors = len(actors)
     rows = []
     note = ""
-    if actors:
-        frame = region_skill_profile(actors, region=ctx.workspace.home_region)
+    if frame is not None:
         for r in frame.to_dict("records"):
             rows.append({"code": r.get("code"), "label": r.get("label"),
                          "level": r.get("level"), "n_actors": r.get("n_actors"),
                          "share": finite(r.get("share_actors")),
                          "skills": "; ".join(str(s) for s in list(r.get("skills") or [])[:8])})
         note = t("Firms counted: %(n)s. Skills are placed in the ESCO skills-pillar hierarchy "
-                 "(ESCO, European Commission).", n=frame.attrs.get("n_actors", len(actors)))
+                 "(ESCO, European Commission).", n=frame.attrs.get("n_actors", n_actors))
     return PageTable(key="skills", title=t("Skills of the registered companies"), rows=rows,
                      export=f"{ctx.base}/export/skills", note=note,
                      columns=[Column("code", t("Group"), "code"), Column("label", t("Skill group")),

@@ -176,7 +176,7 @@ def _page(ctx: PageContext, *, status_code: int = 200,
         })
     domain = [svc.action_to_domain(a) for a in actions]
     figure = timeline_figure(domain, title=t("Timeline of actions"))
-    figure.update_layout(title=None, template="plotly_white",
+    figure.update_layout(title=None, template=None,  # plotly_white: added by figure_json
                          margin=dict(l=10, r=10, t=20, b=10))
     timeline = charts.page_chart(figure,
                                  key="timeline", title=t("Timeline"), caption=t(

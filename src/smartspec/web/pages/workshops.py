@@ -76,29 +76,41 @@ def _item_labels(ctx: PageContext, workshop: Any) -> dict[str, str]:
             for i in workshop.items or []}
 
 
+#: The tables behind a workshop's live aggregate (besides the evidence's data version).
+AGGREGATE_TABLES: tuple[str, ...] = ("workshops", "workshop_scores", "workshop_decisions",
+                                     "selected_tas")
+
+
 def aggregate_rows(ctx: PageContext, workshop: Any) -> list[dict[str, Any]]:
     """The live aggregate with labels, decisions and the items already selected as TAs."""
     from smartspec.store import services as svc
     from smartspec.store import web_services as wsvc
 
-    if workshop.status == "closed" and workshop.minutes:
-        rows = [dict(r) for r in workshop.minutes.get("aggregate", [])]
-        decisions = workshop.minutes.get("decisions", [])
-    else:
-        rows = wsvc.workshop_aggregate(ctx.db, ctx.workspace, workshop,
-                                       data_scores=_data_scores(ctx, workshop))
-        decisions = [{"item": d.item, "decision": d.decision}
-                     for d in wsvc.list_decisions(ctx.db, ctx.workspace, workshop)]
-    labels = _item_labels(ctx, workshop)
-    selected = {ta.activity for ta in svc.list_tas(ctx.db, ctx.workspace, status="selected")}
-    for row in rows:
-        item = str(row["item"])
-        row["label"] = labels.get(item, item)
-        score = finite(row.get("stakeholder_score"))
-        row["mean_1_5"] = 1 + 4 * score if score is not None else None
-        row["decisions"] = [d["decision"] for d in decisions if d["item"] == item]
-        row["is_ta"] = item in selected
-    return rows
+    def compute() -> list[dict[str, Any]]:
+        if workshop.status == "closed" and workshop.minutes:
+            rows = [dict(r) for r in workshop.minutes.get("aggregate", [])]
+            decisions = workshop.minutes.get("decisions", [])
+        else:
+            rows = wsvc.workshop_aggregate(ctx.db, ctx.workspace, workshop,
+                                           data_scores=_data_scores(ctx, workshop))
+            decisions = [{"item": d.item, "decision": d.decision}
+                         for d in wsvc.list_decisions(ctx.db, ctx.workspace, workshop)]
+        labels = _item_labels(ctx, workshop)
+        selected = {ta.activity
+                    for ta in svc.list_tas(ctx.db, ctx.workspace, status="selected")}
+        for row in rows:
+            item = str(row["item"])
+            row["label"] = labels.get(item, item)
+            score = finite(row.get("stakeholder_score"))
+            row["mean_1_5"] = 1 + 4 * score if score is not None else None
+            row["decisions"] = [d["decision"] for d in decisions if d["item"] == item]
+            row["is_ta"] = item in selected
+        return rows
+
+    # polled by every participant's page: computed once per change of the workshop's data
+    rows = data.cached_on(ctx, "workshop_aggregate", AGGREGATE_TABLES, int(workshop.id),
+                          compute=compute, site_tables=("users",))
+    return [dict(r) for r in rows]  # the cached rows stay as they are
 
 
 @table_builder("workshops")
