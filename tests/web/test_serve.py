@@ -71,14 +71,7 @@ def test_serve_runs_uvicorn_workers_and_prints_the_url(web_template, tmp_path):
     assert f"smartspec is serving on {base}" in out
 
 
-def test_serve_passes_its_options_to_uvicorn(monkeypatch, tmp_path):
-    import uvicorn
-
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
-    for name in ("SMARTSPEC_SECRET_KEY", "SMARTSPEC_SECURE_COOKIES", db.ENV_VAR):
-        monkeypatch.setenv(name, "")  # recorded, so that what the command sets is undone
-        monkeypatch.delenv(name)
+def _serve(args: list[str]):
     app = typer.Typer()
 
     @app.callback()
@@ -88,20 +81,71 @@ def test_serve_passes_its_options_to_uvicorn(monkeypatch, tmp_path):
     from smartspec.web._cli import register
 
     register(app)
+    return CliRunner().invoke(app, ["serve", *args])
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("SMARTSPEC_SECRET_KEY", "SMARTSPEC_SECURE_COOKIES", db.ENV_VAR):
+        monkeypatch.setenv(name, "")  # recorded, so that what the command sets is undone
+        monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_serve_passes_its_options_to_uvicorn(clean_env, tmp_path):
+    from smartspec.web import _cli
+
+    configs = []
+    clean_env.setattr(_cli, "_run_workers", configs.append)
     target = tmp_path / "new.sqlite3"
-    result = CliRunner().invoke(app, ["serve", "--host", "::1", "--port", "8123", "--workers",
-                                      "3", "--db", str(target), "--secure-cookies"])
+    result = _serve(["--host", "::1", "--port", "8123", "--workers", "3", "--db", str(target),
+                     "--secure-cookies"])
     assert result.exit_code == 0, result.output
     assert "smartspec is serving on http://[::1]:8123" in result.output
     assert "use PostgreSQL" in result.output
-    (args, kwargs), = calls
-    assert args == ("smartspec.web.app:app_from_env",)
-    assert kwargs["factory"] and kwargs["workers"] == 3 and kwargs["port"] == 8123
-    assert kwargs["proxy_headers"] is True
+    config, = configs
+    assert config.app == "smartspec.web.app:app_from_env"
+    assert config.factory and config.workers == 3 and config.port == 8123
+    assert config.host == "::1" and config.proxy_headers is True
     assert os.environ[db.ENV_VAR] == db.database_url(target)
     assert os.environ["SMARTSPEC_SECURE_COOKIES"] == "1"
     assert len(os.environ["SMARTSPEC_SECRET_KEY"]) >= 32
     assert db.current_revision(db.database_url(target)) == db.head_revision()  # migrated
+
+
+def test_one_worker_runs_uvicorn_directly(clean_env, tmp_path):
+    import uvicorn
+
+    calls = []
+    clean_env.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    result = _serve(["--port", "8124", "--db", str(tmp_path / "one.sqlite3")])
+    assert result.exit_code == 0, result.output
+    (args, kwargs), = calls
+    assert args == ("smartspec.web.app:app_from_env",)
+    assert kwargs["workers"] == 1 and kwargs["factory"] and kwargs["port"] == 8124
+
+
+def test_the_workers_listening_socket_is_a_tcp_one():
+    """asyncio sets TCP_NODELAY only on connections of an IPPROTO_TCP socket (no Nagle
+    delays): uvicorn's shared socket of the workers has protocol 0 until it is fixed."""
+    from smartspec.web._cli import tcp_listener
+
+    raw = socket.socket(socket.AF_INET)
+    raw.bind(("127.0.0.1", 0))
+    address = raw.getsockname()
+    assert raw.proto == 0
+    sock = tcp_listener(raw)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.getsockname() == address
+        assert sock.get_inheritable()
+        sock.listen()
+        with socket.create_connection(address, timeout=5):
+            conn, _ = sock.accept()
+            with conn:
+                assert conn.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+    assert tcp_listener(sock) is sock  # already TCP (or closed): unchanged
 
 
 def test_prepare_seeds_the_demo_and_its_accounts(tmp_path, monkeypatch):

@@ -9,6 +9,11 @@ deployments:
 * SQLite connections enforce foreign keys, use write-ahead logging (WAL) and wait up to 15 s for
   a lock. Transactions are real: the connection emits ``BEGIN`` itself instead of relying on
   pysqlite's implicit transactions, so every :func:`session_scope` (DDL included) is atomic.
+* SQLite admits one writer at a time, and a transaction that read before another writer
+  committed can no longer write (``database is locked``, whatever the timeout). A session made
+  with ``write=True`` therefore begins its transactions with ``BEGIN IMMEDIATE``: it waits for
+  the write lock first, then reads and writes without that failure. The web application does
+  so for every changing request; on PostgreSQL the flag changes nothing.
 
 Every change made through an ORM session of this module (:func:`session_scope`,
 :func:`make_session`) is written to ``audit_log`` in the same transaction: who (``user``), when,
@@ -30,6 +35,7 @@ import datetime as dt
 import decimal
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +74,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 0x736D617274737063
 _engines: dict[tuple[str, bool], Engine] = {}
 _engines_lock = threading.Lock()
+#: Execution option naming the statement that begins a SQLite transaction.
+_BEGIN_OPTION = "smartspec_sqlite_begin"
+#: Per engine: the session factories for reading and for writing (see make_session).
+_factories: weakref.WeakKeyDictionary[Engine, dict[bool, sessionmaker[StoreSession]]] = \
+    weakref.WeakKeyDictionary()
 
 
 def database_url(url: str | os.PathLike[str] | None = None) -> str:
@@ -126,7 +137,7 @@ def _make_engine(url: str, *, foreign_keys: bool = True, begin: str = "BEGIN") -
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN_OPTION, begin))
 
     return engine
 
@@ -249,12 +260,29 @@ def _audit_after_flush(session: Session, _flush_context: Any) -> None:
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+def _factory(engine: Engine, write: bool) -> sessionmaker[StoreSession]:
+    with _engines_lock:
+        per_engine = _factories.setdefault(engine, {})
+        factory = per_engine.get(write)
+        if factory is None:
+            bind = engine
+            if write and engine.dialect.name == "sqlite":
+                bind = engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            factory = per_engine[write] = sessionmaker(bind=bind, class_=StoreSession,
+                                                       expire_on_commit=False)
+    return factory
+
+
 def make_session(url: str | os.PathLike[str] | Engine | None = None, *,
-                 user: str | None = None, context: str | None = None) -> StoreSession:
-    """A new :class:`StoreSession` (the caller commits and closes it)."""
+                 user: str | None = None, context: str | None = None,
+                 write: bool = False) -> StoreSession:
+    """A new :class:`StoreSession` (the caller commits and closes it).
+
+    ``write=True``: the session is meant to change data; on SQLite its transactions take the
+    write lock when they begin (``BEGIN IMMEDIATE``, see the module docstring).
+    """
     engine = url if isinstance(url, Engine) else get_engine(url)
-    factory = sessionmaker(bind=engine, class_=StoreSession, expire_on_commit=False)
-    session = factory()
+    session = _factory(engine, write)()
     session.info["user"] = user or "system"
     if context:
         session.info["context"] = context
@@ -263,7 +291,8 @@ def make_session(url: str | os.PathLike[str] | Engine | None = None, *,
 
 @contextmanager
 def session_scope(url: str | os.PathLike[str] | Engine | None = None, *,
-                  user: str | None = None, context: str | None = None) -> Iterator[StoreSession]:
+                  user: str | None = None, context: str | None = None,
+                  write: bool = False) -> Iterator[StoreSession]:
     """A transaction: commit when the block ends, roll *everything* back on any exception.
 
     Parameters
@@ -274,13 +303,15 @@ def session_scope(url: str | os.PathLike[str] | Engine | None = None, *,
         Who makes the changes, recorded in the audit log (default ``"system"``).
     context : str, optional
         What operation the changes belong to, recorded in the audit log.
+    write : bool
+        Take SQLite's write lock when the transaction begins (see :func:`make_session`).
 
     Examples
     --------
     >>> with session_scope("demo.sqlite3", user="ana") as s:   # doctest: +SKIP
     ...     services.create_workspace(s, "Tirol S3", region="AT33")
     """
-    session = make_session(url, user=user, context=context)
+    session = make_session(url, user=user, context=context, write=write)
     try:
         yield session
         session.commit()

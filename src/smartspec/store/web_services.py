@@ -421,7 +421,8 @@ def _throttle(session: Session, column: Any, value: str, limit: int, window: dt.
 def authenticate(session: Session, username: str, password: str, *, ip: str | None = None,
                  max_attempts: int = 5, ip_max_attempts: int = 50,
                  window: dt.timedelta = dt.timedelta(minutes=15),
-                 now: dt.datetime | None = None) -> UserRecord:
+                 now: dt.datetime | None = None,
+                 before_hashing: Callable[[], None] | None = None) -> UserRecord:
     """Check a user name and password, under the login rate limit; record the attempt.
 
     A user name is locked after ``max_attempts`` failures within ``window`` since its last
@@ -429,6 +430,10 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     (throttled) attempts are not recorded, so the lock lifts when the failures age out. An
     unknown user name costs the same hash verification as a known one. A hash made with
     outdated Argon2 parameters is upgraded.
+
+    ``before_hashing`` is called after the reads and before the (deliberately slow) hash
+    verification: the web application ends its transaction there, so that no database lock
+    is held while hashing.
 
     Raises
     ------
@@ -454,6 +459,8 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     candidate = password if isinstance(password, str) else ""
     if len(candidate) > MAX_PASSWORD_LENGTH:
         candidate = ""
+    if before_hashing is not None:
+        before_hashing()
     if user is not None:
         ok = verify_password(user.password_hash, candidate) and bool(candidate)
     else:

@@ -1,7 +1,8 @@
 """Request dependencies shared by the API and the pages: database session, user, roles, CSRF.
 
 * :func:`get_db` — the request's store session (:class:`smartspec.store.db.StoreSession`,
-  created on first use). The :class:`~smartspec.web.app.RequestMiddleware` commits it just
+  created on first use; for a changing method, a ``write`` session: see
+  :func:`smartspec.store.db.make_session`). The :class:`~smartspec.web.app.RequestMiddleware` commits it just
   before the response starts when the status is below 400, rolls it back otherwise (or when
   the handler raises) and closes it; a failed commit turns the response into a 500. The audit
   log names the signed-in user (``session.info["user"]``).
@@ -83,7 +84,9 @@ def get_db(request: Request) -> Session:
         from smartspec.store import db
 
         settings = request.app.state.settings
-        session = db.make_session(db.get_engine(settings.database_url))
+        # a changing request takes SQLite's write lock when its transaction begins
+        session = db.make_session(db.get_engine(settings.database_url),
+                                  write=request.method.upper() not in _SAFE_METHODS)
         user = state.get("user")
         if user is not None:
             session.info["user"] = user.username

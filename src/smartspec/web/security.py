@@ -227,7 +227,8 @@ def login(request: Request, username: str, password: str) -> UserRecord:
         user = wsvc.authenticate(db, username, password, ip=client_ip(request),
                                  max_attempts=settings.login_max_attempts,
                                  ip_max_attempts=settings.login_ip_max_attempts,
-                                 window=settings.login_window)
+                                 window=settings.login_window,
+                                 before_hashing=db.commit)  # no lock held while hashing
     except wsvc.InvalidCredentials:
         db.commit()  # the failure must count although the response is an error
         raise

@@ -1,0 +1,106 @@
+"""Concurrent writers on the embedded SQLite store: sign-ins and workshop scores at once.
+
+SQLite lets one writer in at a time. A transaction that first reads and then writes would be
+refused ("database is locked") when another writer committed in between; the request
+transactions of changing requests therefore take the write lock when they begin (``BEGIN
+IMMEDIATE``), and a sign-in checks its password hash outside any transaction. These tests run
+real threads through the application against a SQLite file and accept no 5xx answer.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from web_support import DEMO, password, sign_in
+
+W = f"/api/v1/workspaces/{DEMO}"
+N_USERS = 10
+ROUNDS = 3
+
+
+def _stakeholders(url: str, n: int) -> tuple[list[str], int, list[str]]:
+    from smartspec.store import db, planning
+    from smartspec.store import web_services as wsvc
+
+    names = [f"crowd-{i:02d}" for i in range(n)]
+    with db.session_scope(url, user="test-setup") as session:
+        for name in names:
+            user = wsvc.create_user(session, name, password(name), display_name=name)
+            wsvc.add_member(session, DEMO, user, "stakeholder")
+        items = [str(c) for c in
+                 planning.embedded_candidates("AT31").sort_values("rank").index[:4]]
+        owner = wsvc.get_user(session, "olga")
+        workshop = wsvc.open_workshop(session, DEMO, "edw", title="Crowd EDW", by=owner,
+                                      items=items)
+        workshop_id = int(workshop.id)
+    return names, workshop_id, items
+
+
+def _run_all(targets: list) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(targets))
+
+    def wrap(target) -> None:
+        try:
+            start.wait(timeout=60)
+            target()
+        except BaseException as exc:  # collected: the assertion names them all
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrap, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a request thread did not finish"
+    return errors
+
+
+def test_simultaneous_sign_ins_and_scores_never_fail(web_app, web_url):
+    names, workshop_id, items = _stakeholders(web_url, N_USERS)
+    answers: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    def user(name: str) -> None:
+        client = sign_in(web_app, name)  # asserts the 200 itself
+        for r in range(ROUNDS):
+            for item in items:
+                resp = client.post(f"{W}/workshops/{workshop_id}/scores",
+                                   json={"item": item, "capacity": 1 + (r + len(name)) % 5,
+                                         "opportunity": 1 + r % 5, "comment": f"{name} {r}"})
+                with lock:
+                    answers.append((name, resp.status_code, resp.text[:200]))
+
+    errors = _run_all([lambda n=n: user(n) for n in names])
+    assert not errors, errors
+    bad = [a for a in answers if a[1] != 200]
+    assert not bad, bad
+    assert len(answers) == N_USERS * ROUNDS * len(items)
+    # every participant's last round is what the workshop holds
+    owner = sign_in(web_app, "olga")
+    scores = owner.get(f"{W}/workshops/{workshop_id}/scores").json()
+    assert len(scores) == N_USERS * len(items)
+    assert {(s["username"], s["comment"]) for s in scores} == \
+        {(n, f"{n} {ROUNDS - 1}") for n in names for _ in items}
+
+
+def test_simultaneous_form_sign_ins_on_sqlite(web_app, web_url):
+    """The login form (pages) too: every browser ends on its redirect, none on a 500."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    names, _, _ = _stakeholders(web_url, N_USERS)
+    statuses: list[int] = []
+
+    def browser(name: str) -> None:
+        c = TestClient(web_app, base_url="http://testserver")
+        page = c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+        r = c.post("/login", data={"username": name, "password": password(name),
+                                   "csrf_token": token}, follow_redirects=False)
+        statuses.append(r.status_code)
+
+    errors = _run_all([lambda n=n: browser(n) for n in names])
+    assert not errors, errors
+    assert statuses == [303] * N_USERS, statuses
