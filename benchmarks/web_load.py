@@ -8,7 +8,7 @@ workspace ``demo-at31``), adds ``--users`` stakeholder accounts and opens a disc
 (EDW) on the ten best candidates, then serves it in a subprocess on 127.0.0.1 with
 ``smartspec serve`` (uvicorn running ``smartspec.web.app:app_from_env``, the production path):
 
-* **sqlite**: a temporary SQLite file, 1 worker;
+* **sqlite**: a temporary SQLite file, 1 worker (``--sqlite-workers``);
 * **postgresql**: a throwaway database ``smartspec_load_<random>`` on 127.0.0.1:5432 (user
   ``postgres``, trust authentication; ``--pg-admin-url`` for another server), created here and
   dropped at the end, 4 workers (``--pg-workers``).
@@ -419,7 +419,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    workers = 1 if backend == "sqlite" else args.pg_workers
+    workers = args.sqlite_workers if backend == "sqlite" else args.pg_workers
     drop = None
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'load.sqlite3'}"
@@ -511,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-repeat", type=int, default=7,
                         help="single requests per page for the warm first render (median)")
     parser.add_argument("--pg-workers", type=int, default=4)
+    parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-admin-url", default=os.environ.get("SMARTSPEC_TEST_PG_ADMIN_URL",
                                                                  PG_ADMIN_URL))
     parser.add_argument("--seed", type=int, default=7)

@@ -26,10 +26,15 @@ Smart Specialisation (RIS3)*. European Commission.
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["STAKEHOLDER_COLUMNS", "merge_stakeholder_scores", "validate_stakeholder_scores"]
+__all__ = ["STAKEHOLDER_COLUMNS", "item_summary", "merge_stakeholder_scores",
+           "validate_stakeholder_scores"]
 
 #: Required columns of a stakeholder score table (``comment`` and ``region`` are optional).
 STAKEHOLDER_COLUMNS: tuple[str, ...] = ("stakeholder", "activity", "capacity", "opportunity")
@@ -124,6 +129,50 @@ def _aggregate(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             [com[c] for c in by], sort=False).agg(" | ".join)
         agg["comments"] = text.reindex(agg.index)
     return agg
+
+
+def item_summary(scores: Iterable[tuple[str, float, float]], data_score: float | None = None,
+                 *, threshold: float = 0.25) -> dict[str, float | int | bool]:
+    """The aggregation of :func:`merge_stakeholder_scores` for one activity, in plain Python.
+
+    A live workshop re-aggregates after every score; for its handful of rows this is the same
+    arithmetic without the cost of building data frames (the two are tested to agree).
+
+    Parameters
+    ----------
+    scores : ``(stakeholder, capacity, opportunity)`` of each stakeholder (validated scores).
+    data_score : the data-driven score in [0, 1] (None or NaN: unknown).
+    threshold : disagreement threshold, as in :func:`merge_stakeholder_scores`.
+
+    Returns
+    -------
+    dict
+        ``capacity_mean``, ``capacity_sd``, ``opportunity_mean``, ``opportunity_sd``,
+        ``n_stakeholders``, ``stakeholder_score``, ``stakeholder_sd``, ``score_difference``
+        and ``disagreement``; NaN where undefined (no score; a standard deviation of fewer than
+        two scores, ``ddof=1``).
+    """
+    rows = [(str(h), float(c), float(o)) for h, c, o in scores]
+    nan = math.nan
+
+    def mean(values: list[float]) -> float:
+        return statistics.fmean(values) if values else nan
+
+    def sd(values: list[float]) -> float:
+        return statistics.stdev(values) if len(values) >= 2 else nan
+
+    cap = [c for _, c, _ in rows]
+    opp = [o for _, _, o in rows]
+    combined = [((c + o) / 2.0 - 1.0) / 4.0 for _, c, o in rows]
+    score = mean(combined)
+    data = nan if data_score is None else float(data_score)
+    diff = score - data
+    return {"capacity_mean": mean(cap), "capacity_sd": sd(cap),
+            "opportunity_mean": mean(opp), "opportunity_sd": sd(opp),
+            "n_stakeholders": len({h for h, _, _ in rows}),
+            "stakeholder_score": score, "stakeholder_sd": sd(combined),
+            "score_difference": diff,
+            "disagreement": bool(rows) and not math.isnan(diff) and abs(diff) > threshold}
 
 
 def merge_stakeholder_scores(cands: pd.DataFrame, scores: pd.DataFrame, *,

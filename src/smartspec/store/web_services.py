@@ -948,50 +948,35 @@ def workshop_aggregate(session: Session, workspace: Workspace | str | int,
         stakeholder_score, stakeholder_sd, data_score, difference, disagreement, contested,
         comments`` (numbers are None where nobody scored).
     """
-    import pandas as pd
-
-    from smartspec.discovery.stakeholders import merge_stakeholder_scores
+    from smartspec.discovery.stakeholders import item_summary
 
     record = get_workshop(session, workspace, workshop)
     items = list(record.items or [])
     scores = list_scores(session, workspace, record)
     data = {str(k): _finite(v) for k, v in (data_scores or {}).items()}
-    cands = pd.DataFrame({"score": [data.get(i) if data.get(i) is not None else math.nan
-                                    for i in items]},
-                         index=pd.Index(items, name="activity", dtype=object))
-    table = pd.DataFrame({"stakeholder": [s.user.username for s in scores],
-                          "activity": [s.item for s in scores],
-                          "capacity": [s.capacity for s in scores],
-                          "opportunity": [s.opportunity for s in scores]},
-                         columns=["stakeholder", "activity", "capacity", "opportunity"])
+    by_item: dict[str, list[tuple[str, float, float]]] = {i: [] for i in items}
     comments: dict[str, list[dict[str, str]]] = {i: [] for i in items}
     for s in scores:
+        by_item.setdefault(s.item, []).append((s.user.username, s.capacity, s.opportunity))
         if s.comment:
             comments.setdefault(s.item, []).append({"user": s.user.username,
                                                     "display_name": s.user.display_name,
                                                     "comment": s.comment})
-    if table.empty:
-        merged = cands.assign(n_stakeholders=0)
-    else:
-        merged = merge_stakeholder_scores(cands, table, threshold=threshold)
     out = []
     for item in items:
-        row = merged.loc[item]
-        n = int(row.get("n_stakeholders", 0) or 0)
-
-        def value(name: str, row: Any = row) -> float | None:
-            return _finite(row.get(name)) if name in row.index else None
-
-        cap_sd, opp_sd = value("capacity_sd"), value("opportunity_sd")
+        # the arithmetic of smartspec.discovery.merge_stakeholder_scores, for one item
+        agg = item_summary(by_item[item], data.get(item), threshold=threshold)
+        n = int(agg["n_stakeholders"])
+        cap_sd, opp_sd = _finite(agg["capacity_sd"]), _finite(agg["opportunity_sd"])
         out.append({
             "item": item, "n": n,
-            "capacity_mean": value("capacity_mean"), "capacity_sd": cap_sd,
-            "opportunity_mean": value("opportunity_mean"), "opportunity_sd": opp_sd,
-            "stakeholder_score": value("stakeholder_score"),
-            "stakeholder_sd": value("stakeholder_sd"),
+            "capacity_mean": _finite(agg["capacity_mean"]), "capacity_sd": cap_sd,
+            "opportunity_mean": _finite(agg["opportunity_mean"]), "opportunity_sd": opp_sd,
+            "stakeholder_score": _finite(agg["stakeholder_score"]),
+            "stakeholder_sd": _finite(agg["stakeholder_sd"]),
             "data_score": data.get(item),
-            "difference": value("score_difference"),
-            "disagreement": bool(row.get("disagreement", False)) if n else False,
+            "difference": _finite(agg["score_difference"]),
+            "disagreement": bool(agg["disagreement"]) if n else False,
             "contested": bool(n >= 2 and max(cap_sd or 0.0, opp_sd or 0.0) >= CONTESTED_SD),
             "comments": comments.get(item, []),
         })

@@ -17,17 +17,21 @@ ensure the demo accounts.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
 
@@ -74,6 +78,17 @@ _SECURITY_HEADERS = (
 )
 
 
+#: Threads that end the requests' transactions (commit, rollback, close). They are apart from
+#: the handlers' pool: a writer's commit must never wait for a handler thread while the
+#: handlers wait for that writer's lock (SQLite, see smartspec.store.db).
+_ENDINGS = anyio.CapacityLimiter(16)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+async def _end(step: Any) -> Any:
+    return await anyio.to_thread.run_sync(step, limiter=_ENDINGS)
+
+
 class RequestMiddleware:
     """Per-request transaction, queued cookies, body-size limit and security headers.
 
@@ -81,11 +96,32 @@ class RequestMiddleware:
     ----------
     app : the ASGI application.
     max_body : largest request body accepted, in bytes (413 beyond).
+    one_writer : serve the changing requests (POST, PUT, PATCH, DELETE) of this process one at
+        a time (SQLite): a waiting request holds neither a thread nor a connection, and the
+        one in progress never waits for SQLite's write lock held by another request of the
+        process. Reading requests are never held back.
     """
 
-    def __init__(self, app: Any, max_body: int) -> None:
+    def __init__(self, app: Any, max_body: int, one_writer: bool = False) -> None:
         self.app = app
         self.max_body = int(max_body)
+        self.one_writer = bool(one_writer)
+        # one lock per event loop: uvicorn runs one loop per process (test clients may run
+        # several, whose writers then meet at SQLite's own lock instead)
+        self._writers: weakref.WeakKeyDictionary[Any, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.one_writer and scope["type"] == "http" and \
+                str(scope.get("method", "GET")).upper() not in _SAFE_METHODS:
+            loop = asyncio.get_running_loop()
+            lock = self._writers.get(loop)
+            if lock is None:
+                lock = self._writers[loop] = asyncio.Lock()
+            async with lock:
+                await self._handle(scope, receive, send)
+        else:
+            await self._handle(scope, receive, send)
 
     async def _reply(self, send: Any, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
@@ -94,7 +130,7 @@ class RequestMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -133,15 +169,15 @@ class RequestMiddleware:
                 if session is not None:
                     if message["status"] < 400:
                         try:
-                            await run_in_threadpool(session.commit)
+                            await _end(session.commit)
                         except Exception:
                             log.exception("commit failed")
-                            await run_in_threadpool(session.rollback)
+                            await _end(session.rollback)
                             replaced = True
                             await self._reply(send, 500, "the change could not be saved")
                             return
                     else:
-                        await run_in_threadpool(session.rollback)
+                        await _end(session.rollback)
                 out = MutableHeaders(scope=message)
                 for cookie in queued_cookies(scope):
                     out.append("set-cookie", cookie)
@@ -156,19 +192,19 @@ class RequestMiddleware:
         except RequestTooLarge:
             session = state.get("smartspec_db")
             if session is not None:
-                await run_in_threadpool(session.rollback)
+                await _end(session.rollback)
             if not started:
                 await self._reply(send, 413, f"the request body is larger than "
                                              f"{self.max_body} bytes")
         except Exception:
             session = state.get("smartspec_db")
             if session is not None:
-                await run_in_threadpool(session.rollback)
+                await _end(session.rollback)
             raise
         finally:
             session = state.pop("smartspec_db", None)
             if session is not None:
-                await run_in_threadpool(session.close)
+                await _end(session.close)
 
 
 # ------------------------------------------------------------------------------ error handlers
@@ -261,7 +297,15 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
 
         seed(settings.database_url)
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        # the request handlers run in anyio's thread pool (SMARTSPEC_THREADS); the ends of
+        # the transactions have their own threads (_ENDINGS)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="smartspec",
         version=__version__,
         summary="Smart specialisation (S3) workspace: evidence, discovery, strategy, "
@@ -275,7 +319,10 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     )
     app.state.settings = settings
     app.state.cache = EvidenceCache(settings.evidence_cache_size)
-    app.add_middleware(RequestMiddleware, max_body=settings.max_upload_bytes)
+    from sqlalchemy.engine import make_url
+
+    app.add_middleware(RequestMiddleware, max_body=settings.max_upload_bytes,
+                       one_writer=make_url(settings.database_url).get_backend_name() == "sqlite")
     _install_error_handlers(app)
 
     plotly_js = plotly_js_path()

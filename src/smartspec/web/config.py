@@ -14,6 +14,7 @@ Environment variable               Meaning                                      
 ``SMARTSPEC_LOGIN_WINDOW_S``       Window of the login rate limit, seconds             900
 ``SMARTSPEC_MAX_UPLOAD_MB``        Largest request body (uploads), MiB                 10
 ``SMARTSPEC_EVIDENCE_CACHE``       Entries of the evidence cache per process           256
+``SMARTSPEC_THREADS``              Threads running the request handlers per process    40
 =================================  =================================================  =========
 """
 
@@ -65,6 +66,8 @@ class Settings:
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     max_upload_bytes: int = 10 * 1024 * 1024
     evidence_cache_size: int = 256
+    #: Threads serving the request handlers in each process (anyio's thread pool).
+    threads: int = 40
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < 16:
@@ -97,4 +100,5 @@ class Settings:
                                              high=1024) * 1024 * 1024),
             evidence_cache_size=int(_env_number("SMARTSPEC_EVIDENCE_CACHE", 256, low=1,
                                                 high=100000)),
+            threads=int(_env_number("SMARTSPEC_THREADS", 40, low=1, high=256)),
         )
