@@ -206,3 +206,39 @@ def empty_sqlite(tmp_path):
     url = db.database_url(tmp_path / "migrate.sqlite3")
     yield url
     db.dispose_engines()
+
+
+# ------------------------------------------------------------------ page caches and change marks
+
+
+def _figure(html: str, label: str) -> str:
+    import re
+
+    found = re.search(rf'<div class="label">{label}</div><div class="value">([^<]*)</div>', html)
+    assert found, f"no key figure {label!r}"
+    return found.group(1)
+
+
+def test_cached_page_values_follow_every_stored_change(web_app):
+    """The dashboard and discovery values are cached per change mark of the tables
+    they read: a change through the API shows on the very next page."""
+    anna = sign_in(web_app, "anna")
+    api = f"/api/v1/workspaces/{DEMO}"
+    page = f"/w/{DEMO}"
+    actors = int(_figure(anna.get(page).text, "Actors"))
+    assert int(_figure(anna.get(page).text, "Actors")) == actors  # served from the cache
+    r = anna.post(f"{api}/actors", json={"name": "Cache Probe GmbH", "actor_type": "firm",
+                                         "region": "AT31", "activities": ["C28"]})
+    assert r.status_code == 201
+    assert int(_figure(anna.get(page).text, "Actors")) == actors + 1
+    # discovery: selecting a candidate marks its row at once
+    cands = anna.get(f"{api}/candidates", params={"limit": 40}).json()["candidates"]
+    taken = {t["activity"] for t in anna.get(f"{api}/tas").json()}
+    code = next(c["activity"] for c in cands if c["activity"] not in taken)
+    marker = f'data-id="{code}"'
+    before = anna.get(f"{page}/discovery", params={"n": 40}).text
+    row = before[before.index(marker) - 60:before.index(marker)]
+    assert "selected-row" not in row
+    assert anna.post(f"{api}/tas", json={"activity": code}).status_code == 201
+    after = anna.get(f"{page}/discovery", params={"n": 40}).text
+    assert "selected-row" in after[after.index(marker) - 60:after.index(marker)]

@@ -13,7 +13,7 @@ Environment variable               Meaning                                      
 ``SMARTSPEC_LOGIN_IP_MAX``         Failed logins per client address within the window  50
 ``SMARTSPEC_LOGIN_WINDOW_S``       Window of the login rate limit, seconds             900
 ``SMARTSPEC_MAX_UPLOAD_MB``        Largest request body (uploads), MiB                 10
-``SMARTSPEC_EVIDENCE_CACHE``       Entries of the evidence cache per process           256
+``SMARTSPEC_EVIDENCE_CACHE``       Entries of the evidence cache per process           1024
 ``SMARTSPEC_THREADS``              Threads running the request handlers per process    40
 =================================  =================================================  =========
 """
@@ -65,7 +65,7 @@ class Settings:
     login_ip_max_attempts: int = 50
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     max_upload_bytes: int = 10 * 1024 * 1024
-    evidence_cache_size: int = 256
+    evidence_cache_size: int = 1024  # profiles, candidates per weight set, page tables
     #: Threads serving the request handlers in each process (anyio's thread pool).
     threads: int = 40
 
@@ -98,7 +98,7 @@ class Settings:
                                                           low=1, high=86400)),
             max_upload_bytes=int(_env_number("SMARTSPEC_MAX_UPLOAD_MB", 10, low=0.01,
                                              high=1024) * 1024 * 1024),
-            evidence_cache_size=int(_env_number("SMARTSPEC_EVIDENCE_CACHE", 256, low=1,
+            evidence_cache_size=int(_env_number("SMARTSPEC_EVIDENCE_CACHE", 1024, low=1,
                                                 high=100000)),
             threads=int(_env_number("SMARTSPEC_THREADS", 40, low=1, high=256)),
         )
