@@ -128,9 +128,13 @@ def _check_labels(rows: pd.Index, cols: pd.Index, name: str) -> None:
 
 
 def _dense_from_frame(x: pd.DataFrame, name: str) -> np.ndarray:
+    def numeric(dt: object) -> bool:
+        return pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)
+
     dtypes = x.dtypes
-    bad_cols = [str(c) for c, dt in zip(x.columns, dtypes, strict=True)
-                if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))]
+    # each distinct dtype is checked once (a wide frame has hundreds of columns, one dtype)
+    bad_cols = [] if all(numeric(dt) for dt in set(dtypes)) else \
+        [str(c) for c, dt in zip(x.columns, dtypes, strict=True) if not numeric(dt)]
     if bad_cols:
         # Locate the first offending cells for a helpful message.
         cells = []

@@ -70,18 +70,22 @@ class PipelineResult:
                             columns=self.activities)
 
 
-def _stack(x: object) -> tuple[list, pd.Index, pd.Index, np.ndarray]:
-    """Validate and stack the input into a (years, regions, activities) float64 array."""
+def _stack(x: object) -> tuple[list, pd.Index, pd.Index, np.ndarray, bool]:
+    """Validate and stack the input into a (years, regions, activities) float64 array.
+
+    The last value says whether the stack already holds the RCA (the fast path computes it
+    slice by slice while each slice is still in the cache).
+    """
     if not isinstance(x, Mapping):
         m = as_labelled(x, name="x", allow_sparse=False)
-        return [None], m.rows, m.cols, m.data[None, :, :]
+        return [None], m.rows, m.cols, m.data[None, :, :], False
     if not x:
         raise ValueError("x: empty mapping of years")
     years = sorted(x)
     frames = [x[y] for y in years]
     fast = _stack_aligned_frames(frames)
     if fast is not None:
-        return years, frames[0].index, frames[0].columns, fast
+        return years, frames[0].index, frames[0].columns, fast, True
     mats = [as_labelled(x[y], name=f"x[{y!r}]") for y in years]
     rows = mats[0].rows
     cols = mats[0].cols
@@ -96,14 +100,16 @@ def _stack(x: object) -> tuple[list, pd.Index, pd.Index, np.ndarray]:
         else:
             ri, ci = rows.get_indexer(m.rows), cols.get_indexer(m.cols)
             stack[i][np.ix_(ri, ci)] = dense
-    return years, rows, cols, stack
+    return years, rows, cols, stack, False
 
 
 def _stack_aligned_frames(frames: list) -> np.ndarray | None:
-    """Fast path: numeric DataFrames with identical labels, validated once on the stack.
+    """Fast path: numeric DataFrames with identical labels -> the stack of their RCA.
 
-    Returns None when the fast path does not apply or the values are not clean (negative,
-    missing, infinite): the caller then validates year by year, which names the bad cells.
+    Each year is copied, checked and turned into its RCA in one sweep while its slice is in
+    the cache (the same arithmetic as :func:`_batched_rca_inplace`). Returns None when the
+    fast path does not apply or the values are not clean (negative, missing, infinite): the
+    caller then validates year by year, which names the bad cells.
     """
     first = frames[0]
     if not all(isinstance(f, pd.DataFrame) for f in frames):
@@ -116,11 +122,25 @@ def _stack_aligned_frames(frames: list) -> np.ndarray | None:
         if not all(pd.api.types.is_numeric_dtype(dt) for dt in set(f.dtypes)):
             return None
     stack = np.empty((len(frames), *first.shape))
+    if stack.size == 0:
+        return stack
     for i, f in enumerate(frames):
-        stack[i] = f.to_numpy(dtype=np.float64, na_value=np.nan)
-    with np.errstate(invalid="ignore", over="ignore"):
-        clean = stack.size == 0 or (stack.min() >= 0 and np.isfinite(stack.sum()))
-    return stack if clean else None
+        s = stack[i]
+        s[...] = f.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore", over="ignore"):
+            row = s.sum(axis=1)
+            if not (s.min() >= 0 and np.isfinite(row).all()):
+                return None
+        _rca_slice_inplace(s, row)
+    return stack
+
+
+def _rca_slice_inplace(s: np.ndarray, row: np.ndarray) -> None:
+    col = s.sum(axis=0)
+    tot = row.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s *= (1.0 / row)[:, None]
+        s *= (tot / col)[None, :]
 
 
 def _batched_rca_inplace(x: np.ndarray) -> np.ndarray:
@@ -170,11 +190,11 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     proximity_method, diagonal : as in :func:`~smartspec.evidence.proximity`.
     ddof : as in :func:`~smartspec.evidence.complexity`.
     """
-    years, rows, cols, stack = _stack(x)
+    years, rows, cols, stack, is_rca = _stack(x)
     n_years, n, p = stack.shape
     # The stack is always a private copy (see _stack), so the RCA can overwrite it: one large
     # array less to allocate and page in.
-    r = _batched_rca_inplace(stack)
+    r = stack if is_rca else _batched_rca_inplace(stack)
     with np.errstate(invalid="ignore"):
         mb = r >= threshold
     m = mb.view(np.int8)
@@ -189,10 +209,18 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
         m32 = mb[t].astype(np.float32)
         cooc = (m32.T @ m32).astype(np.float64)
         u = np.diag(cooc).copy()
-        phi_t = _normalise_values(cooc, u[:, None], u[None, :], float(n), proximity_method)
+        phi_t = phi[t]
+        if proximity_method == "min_conditional":
+            # counts are integers: a zero max(u_i, u_j) has a zero count, so dividing by
+            # max(u_i, u_j, 1) gives _normalise_values's result without a mask
+            np.maximum(u[:, None], u[None, :], out=phi_t)
+            np.maximum(phi_t, 1.0, out=phi_t)
+            np.divide(cooc, phi_t, out=phi_t)
+        else:
+            phi_t[...] = _normalise_values(cooc, u[:, None], u[None, :], float(n),
+                                           proximity_method)
         if diagonal is not None:
             np.fill_diagonal(phi_t, diagonal)
-        phi[t] = phi_t
         colsum = phi_t.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
