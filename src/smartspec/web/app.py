@@ -78,15 +78,20 @@ _SECURITY_HEADERS = (
 )
 
 
-#: Threads that end the requests' transactions (commit, rollback, close). They are apart from
-#: the handlers' pool: a writer's commit must never wait for a handler thread while the
-#: handlers wait for that writer's lock (SQLite, see smartspec.store.db).
-_ENDINGS = anyio.CapacityLimiter(16)
+#: Threads that end the requests' transactions (commit, rollback, close), per event loop. They
+#: are apart from the handlers' pool: a writer's commit must never wait for a handler thread
+#: while the handlers wait for that writer's lock (SQLite, see smartspec.store.db).
+_ENDINGS: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+_ENDING_THREADS = 16
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 async def _end(step: Any) -> Any:
-    return await anyio.to_thread.run_sync(step, limiter=_ENDINGS)
+    loop = asyncio.get_running_loop()
+    limiter = _ENDINGS.get(loop)
+    if limiter is None:
+        limiter = _ENDINGS[loop] = anyio.CapacityLimiter(_ENDING_THREADS)
+    return await anyio.to_thread.run_sync(step, limiter=limiter)
 
 
 class RequestMiddleware:
