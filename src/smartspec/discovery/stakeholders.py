@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,9 +110,13 @@ def validate_stakeholder_scores(scores: pd.DataFrame, activities: pd.Index | Non
     return out
 
 
+def _combined(capacity: Any, opportunity: Any) -> Any:
+    """The 0-1 stakeholder score of a capacity and an opportunity score (module docstring)."""
+    return ((capacity + opportunity) / 2.0 - 1.0) / 4.0
+
+
 def _aggregate(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    s = scores.assign(
-        _combined=((scores["capacity"] + scores["opportunity"]) / 2.0 - 1.0) / 4.0)
+    s = scores.assign(_combined=_combined(scores["capacity"], scores["opportunity"]))
     g = s.groupby(by, sort=False)
     agg = pd.DataFrame({
         "capacity_mean": g["capacity"].mean(),
@@ -163,7 +168,7 @@ def item_summary(scores: Iterable[tuple[str, float, float]], data_score: float |
 
     cap = [c for _, c, _ in rows]
     opp = [o for _, _, o in rows]
-    combined = [((c + o) / 2.0 - 1.0) / 4.0 for _, c, o in rows]
+    combined = [_combined(c, o) for _, c, o in rows]
     score = mean(combined)
     data = nan if data_score is None else float(data_score)
     diff = score - data

@@ -107,7 +107,7 @@ def _stack_aligned_frames(frames: list) -> np.ndarray | None:
     """Fast path: numeric DataFrames with identical labels -> the stack of their RCA.
 
     Each year is copied, checked and turned into its RCA in one sweep while its slice is in
-    the cache (the same arithmetic as :func:`_batched_rca_inplace`). Returns None when the
+    the cache (:func:`_rca_slice_inplace`). Returns None when the
     fast path does not apply or the values are not clean (negative, missing, infinite): the
     caller then validates year by year, which names the bad cells.
     """
@@ -136,6 +136,7 @@ def _stack_aligned_frames(frames: list) -> np.ndarray | None:
 
 
 def _rca_slice_inplace(s: np.ndarray, row: np.ndarray) -> None:
+    """RCA of one (regions x activities) slice, written over it; ``row`` = its row sums."""
     col = s.sum(axis=0)
     tot = row.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -145,12 +146,8 @@ def _rca_slice_inplace(s: np.ndarray, row: np.ndarray) -> None:
 
 def _batched_rca_inplace(x: np.ndarray) -> np.ndarray:
     """RCA of every year of the stack, written over ``x`` (a private copy of the input)."""
-    row = x.sum(axis=2, keepdims=True)
-    col = x.sum(axis=1, keepdims=True)
-    tot = row.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x *= 1.0 / row
-        x *= tot / col
+    for s in x:
+        _rca_slice_inplace(s, s.sum(axis=1))
     return x
 
 

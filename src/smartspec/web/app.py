@@ -36,7 +36,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
 
 from smartspec.web.config import Settings
-from smartspec.web.deps import verify_csrf
+from smartspec.web.deps import SAFE_METHODS, verify_csrf
 from smartspec.web.security import RequestTooLarge, queued_cookies
 
 __all__ = [
@@ -83,14 +83,20 @@ _SECURITY_HEADERS = (
 #: while the handlers wait for that writer's lock (SQLite, see smartspec.store.db).
 _ENDINGS: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 _ENDING_THREADS = 16
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _per_loop(registry: weakref.WeakKeyDictionary[Any, Any], make: Any) -> Any:
+    """The object of the running event loop in ``registry`` (made on first use): asyncio
+    primitives belong to one loop, and test clients may run several."""
+    loop = asyncio.get_running_loop()
+    found = registry.get(loop)
+    if found is None:
+        found = registry[loop] = make()
+    return found
 
 
 async def _end(step: Any) -> Any:
-    loop = asyncio.get_running_loop()
-    limiter = _ENDINGS.get(loop)
-    if limiter is None:
-        limiter = _ENDINGS[loop] = anyio.CapacityLimiter(_ENDING_THREADS)
+    limiter = _per_loop(_ENDINGS, lambda: anyio.CapacityLimiter(_ENDING_THREADS))
     return await anyio.to_thread.run_sync(step, limiter=limiter)
 
 
@@ -118,12 +124,8 @@ class RequestMiddleware:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.one_writer and scope["type"] == "http" and \
-                str(scope.get("method", "GET")).upper() not in _SAFE_METHODS:
-            loop = asyncio.get_running_loop()
-            lock = self._writers.get(loop)
-            if lock is None:
-                lock = self._writers[loop] = asyncio.Lock()
-            async with lock:
+                str(scope.get("method", "GET")).upper() not in SAFE_METHODS:
+            async with _per_loop(self._writers, asyncio.Lock):
                 await self._handle(scope, receive, send)
         else:
             await self._handle(scope, receive, send)

@@ -41,6 +41,7 @@ from smartspec.web import security
 
 __all__ = [
     "ROLES",
+    "SAFE_METHODS",
     "Access",
     "check_access",
     "csrf_token",
@@ -54,7 +55,7 @@ __all__ = [
 
 _DB = "smartspec_db"
 _UNSET = object()
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -86,7 +87,7 @@ def get_db(request: Request) -> Session:
         settings = request.app.state.settings
         # a changing request takes SQLite's write lock when its transaction begins
         session = db.make_session(db.get_engine(settings.database_url),
-                                  write=request.method.upper() not in _SAFE_METHODS)
+                                  write=request.method.upper() not in SAFE_METHODS)
         user = state.get("user")
         if user is not None:
             session.info["user"] = user.username
@@ -214,7 +215,7 @@ async def verify_csrf(request: Request) -> None:
     * Without one: a JSON request needs nothing (see :mod:`smartspec.web.security`); any other
       request (forms) needs the pre-session token backed by the ``smartspec_csrf`` cookie.
     """
-    if request.method.upper() in _SAFE_METHODS:
+    if request.method.upper() in SAFE_METHODS:
         return
     await run_in_threadpool(current_user, request)
     sent = request.headers.get(security.CSRF_HEADER)

@@ -345,12 +345,6 @@ class Cells:
         return Markup(f'<span class="light light-{s if s in _LIGHTS else "none"}">'
                       f'{escape(text)}</span>')
 
-    def cell(self, value: Any, kind: str | None) -> Any:
-        """The HTML of one cell: ``value`` shown as ``kind`` (see :class:`Column`)."""
-        from markupsafe import Markup, escape
-
-        return Markup(self._cell(value, kind, escape))
-
     def _cell(self, value: Any, kind: str | None, e: Any) -> str:
         lang = self.language
         is_number = isinstance(value, int | float)  # bool included, as Jinja2's "number"
@@ -462,8 +456,7 @@ def render(request: Any, template: str, context: Mapping[str, Any] | None = None
     labels = labels_for(language)
     cells = Cells(language, t, labels)
     injected: dict[str, Any] = {
-        "row_cells": cells.row, "table_rows": cells.rows, "cell": cells.cell,
-        "light": cells.light,
+        "row_cells": cells.row, "table_rows": cells.rows, "light": cells.light,
         "request": request, "user": user, "csrf_token": _csrf_of(request), "lang": language,
         "languages": i18n.LANGUAGES, "_": t.gettext, "gettext": t.gettext,
         "ngettext": t.ngettext, "labels": labels, "term": lambda v: t.gettext(_term(v)),

@@ -22,6 +22,7 @@ __all__ = [
     "region_names",
     "ta_lights",
     "cached_on",
+    "check_results",
 ]
 
 #: The sub-scores of the candidates with weights, in display order.
@@ -123,20 +124,6 @@ CHECK_TABLES: tuple[str, ...] = (
     "monitoring_plans", "monitoring_data_years", "consortia", "consortium_members", "actors")
 
 
-def state_version(ctx: PageContext) -> int:
-    """The id of the workspace's latest audit-log entry: changes with every stored change, so
-    it keys caches of values computed from the workspace's own data."""
-    from smartspec.store import services as svc
-
-    state = ctx.request.state
-    cached_value = getattr(state, "smartspec_state_version", None)
-    if cached_value is None:
-        latest = svc.audit_entries(ctx.db, ctx.workspace, limit=1)
-        cached_value = latest[0].id if latest else 0
-        state.smartspec_state_version = cached_value
-    return int(cached_value)
-
-
 def region_names(codes: list[str] | None = None) -> dict[str, str]:
     """NUTS code → region name (GISCO, Latin script)."""
     names = _region_names()
@@ -163,6 +150,15 @@ def monitoring_services() -> Any:
     return monitoring_services
 
 
+def check_results(ctx: PageContext) -> dict[str, Any]:
+    """:func:`smartspec.monitoring.check` of every selected TA, by activity code (cached: it
+    reads only the :data:`CHECK_TABLES` and today's date, for the deadlines)."""
+    from smartspec.store import monitoring_services as mon
+
+    return cached_on(ctx, "ta_check", CHECK_TABLES, today().isoformat(),
+                     compute=lambda: mon.check_workspace(ctx.db, ctx.workspace))
+
+
 def ta_lights(ctx: PageContext, tas: list[Any]) -> dict[int, dict[str, Any]]:
     """TA id → ``{"status": green/amber/red/None, "reasons": [(status, text)], "error": str}``.
 
@@ -179,9 +175,7 @@ def ta_lights(ctx: PageContext, tas: list[Any]) -> dict[int, dict[str, Any]]:
             entry["error"] = ctx.t("The viability check is not available in this installation.")
         return out
     try:
-        # the check reads only the CHECK_TABLES and today's date (deadlines)
-        results = cached_on(ctx, "ta_check", CHECK_TABLES, today().isoformat(),
-                            compute=lambda: mon.check_workspace(ctx.db, ctx.workspace))
+        results = check_results(ctx)
     except Exception as exc:
         for entry in out.values():
             entry["error"] = str(exc)

@@ -145,18 +145,15 @@ def _data(ctx: PageContext) -> Any:
 
 
 def _results(ctx: PageContext) -> dict[str, Any]:
-    """The check of every selected TA (cached until the workspace changes or the day ends)."""
-    from smartspec.monitoring.rules import DEFAULT_RULES, check_all
-
-    return data.cached(ctx, "monitoring_results", data.state_version(ctx),
-                       dt.date.today().isoformat(),
-                       compute=lambda: check_all(_data(ctx), None, DEFAULT_RULES))
+    """The check of every selected TA (the dashboard's, shared through the cache)."""
+    return data.check_results(ctx)
 
 
 def _indicator_charts(ctx: PageContext, ta: Any) -> list[Any]:
-    """The TA's indicator charts (cached until the workspace changes or the year ends)."""
-    return data.cached(ctx, "indicator_charts", ta.activity, data.state_version(ctx),
-                       dt.date.today().year, compute=lambda: _build_indicator_charts(ctx, ta))
+    """The TA's indicator charts (cached until the check's tables change or the year ends)."""
+    return data.cached_on(ctx, "indicator_charts", data.CHECK_TABLES, ta.activity,
+                          dt.date.today().year,
+                          compute=lambda: _build_indicator_charts(ctx, ta))
 
 
 def _build_indicator_charts(ctx: PageContext, ta: Any) -> list[Any]:
