@@ -23,6 +23,9 @@ from smartspec.evidence.relatedness import _normalise_values
 
 __all__ = ["PipelineResult", "pipeline"]
 
+#: Rows of the proximity matrix normalised at a time (keeps the temporary denominator small).
+_PROXIMITY_BLOCK = 64
+
 
 @dataclass(frozen=True)
 class PipelineResult:
@@ -202,28 +205,35 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
 
     def one_year(t: int) -> None:
         # float32 for the exact co-occurrence counts (sgemm, exact below 2**24), float64 for
-        # density and the eigenvector.
+        # proximity, density and the eigenvector. Large temporaries are avoided: on virtual
+        # machines the page faults of a fresh multi-megabyte array cost as much as its
+        # arithmetic, so the counts go straight into phi[t] and density is scaled in place.
         m32 = mb[t].astype(np.float32)
-        cooc = (m32.T @ m32).astype(np.float64)
-        u = np.diag(cooc).copy()
+        cooc = m32.T @ m32
+        u = np.diag(cooc).astype(np.float64)
         phi_t = phi[t]
         if proximity_method == "min_conditional":
             # counts are integers: a zero max(u_i, u_j) has a zero count, so dividing by
-            # max(u_i, u_j, 1) gives _normalise_values's result without a mask
-            np.maximum(u[:, None], u[None, :], out=phi_t)
-            np.maximum(phi_t, 1.0, out=phi_t)
-            np.divide(cooc, phi_t, out=phi_t)
+            # max(u_i, u_j, 1) gives _normalise_values's result without a mask. Row blocks
+            # keep the denominator small.
+            u1 = np.maximum(u, 1.0)
+            for lo in range(0, p, _PROXIMITY_BLOCK):
+                hi = min(p, lo + _PROXIMITY_BLOCK)
+                den = np.maximum(u1[lo:hi, None], u1[None, :])
+                np.divide(cooc[lo:hi], den, out=phi_t[lo:hi])
         else:
-            phi_t[...] = _normalise_values(cooc, u[:, None], u[None, :], float(n),
-                                           proximity_method)
+            phi_t[...] = _normalise_values(cooc.astype(np.float64), u[:, None], u[None, :],
+                                           float(n), proximity_method)
+        del cooc
         if diagonal is not None:
             np.fill_diagonal(phi_t, diagonal)
         colsum = phi_t.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
         m64 = mb[t].astype(np.float64)
-        # Scaling phi's columns first keeps the big (regions x activities) result to one pass.
-        np.matmul(m64, phi_t * inv[None, :], out=dens[t])
+        dens_t = dens[t]
+        np.matmul(m64, phi_t, out=dens_t)
+        dens_t *= inv[None, :]
         eci[t], pci[t], _ = _eci_one(m64, m64.sum(axis=1), u, ddof, None)
 
     # Years are independent: they run in parallel threads (BLAS and numpy release the GIL),
