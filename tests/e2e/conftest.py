@@ -237,7 +237,8 @@ def browser() -> Iterator[Any]:
 
 
 class Watch:
-    """Problems seen by the pages of one test: page errors, 5xx answers, outside requests."""
+    """Problems seen by the pages of one test: page errors, 5xx answers, outside requests,
+    refusals by the Content-Security-Policy."""
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -245,10 +246,16 @@ class Watch:
 
     def attach(self, page: Any, who: str) -> None:
         page.on("pageerror", lambda exc: self.problems.append(f"{who}: page error: {exc}"))
+        page.on("console", lambda msg: self._console(who, msg))
         page.on("request", lambda r: self._request(who, r.url))
         page.on("response", lambda r: self.problems.append(
             f"{who}: {r.status} from {r.url}") if r.status >= 500 else None)
         page.on("dialog", lambda d: d.accept())
+
+    def _console(self, who: str, msg: Any) -> None:
+        # the Content-Security-Policy refusals are reported on the console only
+        if msg.type == "error" and "Content Security Policy" in msg.text:
+            self.problems.append(f"{who}: {msg.text}")
 
     def _request(self, who: str, url: str) -> None:
         if not url.startswith((self.base + "/", "data:", "blob:", "about:")):

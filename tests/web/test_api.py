@@ -12,6 +12,8 @@ import uuid
 import pytest
 from web_support import DEMO, make_app, message, sign_in
 
+from smartspec.web.security import DOCUMENT_CSP, PAGE_CSP
+
 W = f"/api/v1/workspaces/{DEMO}"
 
 
@@ -95,6 +97,8 @@ def test_select_and_deselect_a_ta_with_its_evidence(api):
     assert matches and matches[0]["score"] >= matches[-1]["score"]
     html = anna.get(f"{W}/tas/{ta['id']}/strategy.html")
     assert html.status_code == 200 and code in html.text
+    # a self-contained document: its inline Plotly may run, but it may fetch nothing
+    assert html.headers["content-security-policy"] == DOCUMENT_CSP
 
 
 def test_actors_are_validated(api):
@@ -425,6 +429,10 @@ def test_schema_assets_and_headers(client):
     r = client.get("/api/v1/workspaces")
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
+    assert r.headers["content-security-policy"] == PAGE_CSP
+    policy = dict(part.strip().split(" ", 1) for part in PAGE_CSP.split(";"))
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'" and policy["connect-src"] == "'self'"
     assert client.get("/docs").status_code == 404  # no Swagger UI (it would load a CDN)
 
 

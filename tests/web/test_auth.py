@@ -96,6 +96,82 @@ def test_sessions_are_server_side_and_store_only_a_hash(client, web_url):
     assert client.get("/api/v1/auth/me").status_code == 401
 
 
+def _own_session(s, c: TestClient) -> WebSession:
+    token = c.cookies.get(security.SESSION_COOKIE)
+    return s.scalars(select(WebSession).where(
+        WebSession.token_hash == security.hash_token(token))).one()
+
+
+def _shift_session(url: str, c: TestClient, by: dt.timedelta) -> None:
+    """Move the login and the end of ``c``'s session by ``by`` (as if that time had passed)."""
+    with db.session_scope(url) as s:
+        row = _own_session(s, c)
+        row.created_at, row.expires_at = row.created_at - by, row.expires_at - by
+
+
+def _session_end(url: str, c: TestClient) -> dt.datetime:
+    with db.session_scope(url) as s:
+        return wsvc._aware(_own_session(s, c).expires_at)
+
+
+def test_idle_sessions_end_and_used_ones_slide(api_backend):
+    _, url = api_backend
+    app = make_app(url)
+    assert app.state.settings.session_idle == dt.timedelta(minutes=60)
+    c = sign_in(app, "sam")
+    start = dt.datetime.now(dt.UTC)
+    # a fresh session ends after the idle timeout, not after the 12 h lifetime
+    assert abs(_session_end(url, c) - (start + dt.timedelta(minutes=60))) < dt.timedelta(
+        seconds=30)
+    assert c.get("/api/v1/auth/me").status_code == 200
+    # 40 minutes later the session is used: its end moves to one hour after that use, through
+    # a reading request (own write transaction) and through a changing one (the request's)
+    _shift_session(url, c, dt.timedelta(minutes=40))
+    assert _session_end(url, c) < start + dt.timedelta(minutes=21)
+    assert c.get(f"/api/v1/workspaces/{DEMO}").status_code == 200
+    assert _session_end(url, c) > start + dt.timedelta(minutes=59)
+    _shift_session(url, c, dt.timedelta(minutes=40))
+    assert c.patch("/api/v1/auth/me", json={"display_name": "Sam"}).status_code == 200
+    assert _session_end(url, c) > start + dt.timedelta(minutes=59)
+    # a use soon after leaves the row alone (no write on every request)
+    before = _session_end(url, c)
+    assert c.get("/api/v1/auth/me").status_code == 200
+    assert _session_end(url, c) == before
+    # an hour without a request ends it; the cookie is worthless from then on
+    _shift_session(url, c, dt.timedelta(minutes=61))
+    assert c.get("/api/v1/auth/me").status_code == 401
+    assert c.get(f"/api/v1/workspaces/{DEMO}").status_code == 401
+
+
+def test_idle_extension_never_passes_the_lifetime():
+    login = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
+    life, idle = dt.timedelta(hours=12), dt.timedelta(minutes=60)
+    row = WebSession(created_at=login, expires_at=login + idle)
+    ext = wsvc.idle_extension
+    assert ext(row, lifetime=life, idle=idle, now=login + dt.timedelta(minutes=4)) is None
+    assert ext(row, lifetime=life, idle=idle, now=login + dt.timedelta(minutes=6)) == \
+        login + dt.timedelta(minutes=66)
+    row.expires_at = login + dt.timedelta(hours=11, minutes=40)
+    assert ext(row, lifetime=life, idle=idle, now=login + dt.timedelta(hours=11, minutes=50)) \
+        == login + life  # capped by the lifetime
+    assert ext(row, lifetime=life, idle=None, now=login + dt.timedelta(hours=11)) is None
+    short = WebSession(created_at=login, expires_at=login + dt.timedelta(minutes=30))
+    assert ext(short, lifetime=dt.timedelta(minutes=30), idle=idle,
+               now=login + dt.timedelta(minutes=20)) is None
+
+
+def test_idle_timeout_setting(monkeypatch, web_url):
+    from smartspec.web.config import Settings
+
+    monkeypatch.setenv("SMARTSPEC_SESSION_IDLE_MINUTES", "15")
+    assert Settings.from_env(web_url).session_idle == dt.timedelta(minutes=15)
+    monkeypatch.setenv("SMARTSPEC_SESSION_IDLE_MINUTES", "0")
+    assert Settings.from_env(web_url).session_idle is None
+    monkeypatch.setenv("SMARTSPEC_SESSION_IDLE_MINUTES", "soon")
+    with pytest.raises(ValueError, match="SMARTSPEC_SESSION_IDLE_MINUTES"):
+        Settings.from_env(web_url)
+
+
 def test_login_starts_a_new_session_and_logout_ends_it(web_app, web_url):
     c = sign_in(web_app, "anna")
     first = c.cookies.get(security.SESSION_COOKIE)

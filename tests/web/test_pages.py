@@ -14,6 +14,7 @@ from web_support import DEMO, RIVAL
 
 from smartspec.store import db
 from smartspec.store import services as svc
+from smartspec.web.security import DOCUMENT_CSP, PAGE_CSP
 
 BASE = f"/w/{DEMO}"
 
@@ -261,6 +262,8 @@ def test_monitoring_page_report_and_inputs(browser, web_url, facts):
     report = anna.get(f"{BASE}/monitoring/report.html")
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
     assert "<script src=\"http" not in report.text  # self-contained, offline
+    assert report.headers["content-security-policy"] == DOCUMENT_CSP  # fetches nothing
+    assert page.headers["content-security-policy"] == PAGE_CSP
     book = anna.get(f"{BASE}/monitoring/report.xlsx")
     assert book.status_code == 200 and book.content[:2] == b"PK"
     refused = anna.post(f"{BASE}/monitoring/observations",

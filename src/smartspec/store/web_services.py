@@ -83,12 +83,14 @@ __all__ = [
     "create_web_session",
     "end_user_sessions",
     "end_web_session",
+    "extend_web_session",
     "find_invitation",
     "find_web_session",
     "generate_password",
     "get_membership",
     "get_user",
     "get_workshop",
+    "idle_extension",
     "list_invitations",
     "list_members",
     "list_users",
@@ -485,17 +487,21 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
 
 def create_web_session(session: Session, user: UserRecord, *,
                        lifetime: dt.timedelta = dt.timedelta(hours=12),
+                       idle: dt.timedelta | None = None,
                        ip: str | None = None) -> tuple[str, WebSession]:
     """Start a server-side session; returns ``(token, session row)``.
 
-    The token goes into the cookie; only its SHA-256 is stored.
+    The token goes into the cookie; only its SHA-256 is stored. The session ends ``lifetime``
+    after the login at the latest, and, with ``idle``, after ``idle`` without a request (its
+    ``expires_at`` then slides forward with use: :func:`idle_extension`).
     """
     from smartspec.web.security import hash_token, new_token
 
     token = new_token()
     now = utcnow()
+    first = min(lifetime, idle) if idle else lifetime
     result = session.execute(insert(WebSession.__table__).values(
-        token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + lifetime,
+        token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + first,
         csrf_secret=new_token(), ip=ip[:45] if ip else None))
     record = session.get(WebSession, int(result.inserted_primary_key[0]),
                          populate_existing=True)  # ids of deleted rows come back on SQLite
@@ -517,6 +523,32 @@ def find_web_session(session: Session, token: str | None, *,
     if record is None or _aware(record.expires_at) <= now or not record.user.active:
         return None
     return record
+
+
+def idle_extension(record: WebSession, *, lifetime: dt.timedelta, idle: dt.timedelta | None,
+                   now: dt.datetime | None = None) -> dt.datetime | None:
+    """The new end of a live session that has just been used, or None to leave it as it is.
+
+    With an idle timeout, a session ends ``idle`` after its last request, and never later than
+    ``lifetime`` after its login: the new end is ``min(created_at + lifetime, now + idle)``.
+    So that a busy session is not rewritten on every request, the end only moves when it would
+    move by more than a tenth of ``idle`` (five minutes at most); a session is therefore
+    sure to live ``idle`` minus that step after its last request.
+    """
+    if not idle:
+        return None
+    now = now or utcnow()
+    target = min(_aware(record.created_at) + lifetime, now + idle)
+    step = min(idle / 10, dt.timedelta(minutes=5))
+    return target if target - _aware(record.expires_at) > step else None
+
+
+def extend_web_session(session: Session, session_id: int, expires_at: dt.datetime) -> None:
+    """Move the end of session ``session_id`` to ``expires_at`` (never backwards)."""
+    table = WebSession.__table__
+    session.execute(update(table).where(table.c.id == int(session_id),
+                                        table.c.expires_at < expires_at)
+                    .values(expires_at=expires_at))
 
 
 def end_web_session(session: Session, token: str) -> None:

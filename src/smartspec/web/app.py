@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 
 from smartspec.web.config import Settings
 from smartspec.web.deps import SAFE_METHODS, verify_csrf
-from smartspec.web.security import RequestTooLarge, queued_cookies
+from smartspec.web.security import PAGE_CSP, RequestTooLarge, queued_cookies
 
 __all__ = [
     "DEMO_OWNER",
@@ -75,6 +75,7 @@ _SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "same-origin"),
+    ("content-security-policy", PAGE_CSP),  # a route may set its own (documents)
 )
 
 

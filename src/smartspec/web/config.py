@@ -8,7 +8,9 @@ Environment variable               Meaning                                      
                                    worker of a deployment must share it                process
 ``SMARTSPEC_SECURE_COOKIES``       ``1``: cookies always ``Secure``; ``0``: never;     auto
                                    unset: ``Secure`` when the request came over HTTPS
-``SMARTSPEC_SESSION_HOURS``        Lifetime of a session                               12
+``SMARTSPEC_SESSION_HOURS``        Lifetime of a session (from the login)              12
+``SMARTSPEC_SESSION_IDLE_MINUTES`` A session ends after this long without a request;  60
+                                   ``0``: no idle timeout
 ``SMARTSPEC_LOGIN_MAX_ATTEMPTS``   Failed logins per user name within the window       5
 ``SMARTSPEC_LOGIN_IP_MAX``         Failed logins per client address within the window  50
 ``SMARTSPEC_LOGIN_WINDOW_S``       Window of the login rate limit, seconds             900
@@ -61,6 +63,8 @@ class Settings:
     secret_key: str = field(repr=False)
     secure_cookies: bool | None = None
     session_lifetime: dt.timedelta = dt.timedelta(hours=12)
+    #: Idle timeout of a session (None: none).
+    session_idle: dt.timedelta | None = dt.timedelta(minutes=60)
     login_max_attempts: int = 5
     login_ip_max_attempts: int = 50
     login_window: dt.timedelta = dt.timedelta(minutes=15)
@@ -90,6 +94,8 @@ class Settings:
             secure_cookies=secure,
             session_lifetime=dt.timedelta(hours=_env_number("SMARTSPEC_SESSION_HOURS", 12,
                                                             low=0.01, high=24 * 90)),
+            session_idle=dt.timedelta(minutes=idle) if (idle := _env_number(
+                "SMARTSPEC_SESSION_IDLE_MINUTES", 60, low=0, high=60 * 24 * 90)) else None,
             login_max_attempts=int(_env_number("SMARTSPEC_LOGIN_MAX_ATTEMPTS", 5, low=1,
                                                high=1000)),
             login_ip_max_attempts=int(_env_number("SMARTSPEC_LOGIN_IP_MAX", 50, low=1,

@@ -7,7 +7,8 @@
   the handler raises) and closes it; a failed commit turns the response into a 500. The audit
   log names the signed-in user (``session.info["user"]``).
 * :func:`current_user` / :func:`require_user` / :func:`require_admin` — the signed-in user
-  (server-side session of the cookie). ``require_user`` answers 401 on ``/api/`` paths and
+  (server-side session of the cookie; a session ends after ``session_lifetime``, or after
+  ``session_idle`` without a request). ``require_user`` answers 401 on ``/api/`` paths and
   redirects pages to ``/login?next=...``.
 * :func:`workspace_access` — dependency factory: ``Depends(workspace_access("analyst"))`` on a
   route with a ``{slug}`` path parameter gives an :class:`Access`. An unknown slug and a
@@ -28,6 +29,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
@@ -107,12 +109,37 @@ def current_user(request: Request) -> UserRecord | None:
     if token:
         db = get_db(request)
         record = wsvc.find_web_session(db, token)
+        if record is not None:
+            _keep_alive(request, record)
     user = record.user if record is not None else None
     request.state.web_session = record
     request.state.user = user
     if user is not None:
         get_db(request).info["user"] = user.username
     return user
+
+
+def _keep_alive(request: Request, record: Any) -> None:
+    """Slide the idle end of the request's session forward (see
+    :func:`smartspec.store.web_services.idle_extension`; a write every few minutes at most).
+
+    A changing request does it in its own transaction (committed with the request). A reading
+    request's transaction is a read snapshot, which SQLite cannot always turn into a write, so
+    the extension is committed in a short write transaction of its own.
+    """
+    from smartspec.store import db as store_db
+    from smartspec.store import web_services as wsvc
+
+    settings = request.app.state.settings
+    end = wsvc.idle_extension(record, lifetime=settings.session_lifetime,
+                              idle=settings.session_idle)
+    if end is None:
+        return
+    if request.method.upper() not in SAFE_METHODS:
+        wsvc.extend_web_session(get_db(request), record.id, end)
+        return
+    with store_db.session_scope(store_db.get_engine(settings.database_url), write=True) as s:
+        wsvc.extend_web_session(s, record.id, end)
 
 
 def require_user(request: Request) -> UserRecord:

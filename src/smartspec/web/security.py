@@ -10,7 +10,9 @@ Sessions
     ``HttpOnly``, ``SameSite=Lax`` cookie, ``Secure`` when the request came over HTTPS (or
     always / never with ``secure_cookies``); the database holds only its SHA-256. A login
     always starts a new session (no fixation); logout deletes it; a password reset deletes
-    every session of the user.
+    every session of the user. A session ends ``session_lifetime`` after the login (12 h), or
+    earlier after ``session_idle`` without a request (60 min; the session's end slides forward
+    as it is used).
 CSRF
     Synchroniser tokens. A session has its own CSRF secret: every state-changing request
     (``POST``, ``PUT``, ``PATCH``, ``DELETE``) that carries the session cookie must send it back,
@@ -20,6 +22,15 @@ CSRF
     key. Anonymous JSON requests (``Content-Type: application/json``, e.g. the API's login) need
     no token: browsers cannot send them across sites without a CORS preflight, which the app
     never grants. See :func:`smartspec.web.deps.verify_csrf`.
+Content Security Policy
+    Every response carries :data:`PAGE_CSP` unless it sets its own: scripts, styles sheets,
+    images, fonts and requests only from the app itself (``'self'``; the pages have no inline
+    scripts and no inline event handlers, and the only inline ``<script>`` blocks are JSON
+    data, which browsers never execute); inline styles are allowed because Plotly draws with
+    them; no plug-ins, no framing, forms post only to the app. The self-contained documents
+    (strategy document, monitoring report) inline their Plotly and their data, so they are
+    served with :data:`DOCUMENT_CSP` instead: inline scripts may run, but nothing at all may be
+    fetched, framed or posted.
 Login rate limit
     Per user name: at most ``login_max_attempts`` failures (default 5) within
     ``login_window`` seconds (default 900) since its last successful login; per client
@@ -51,6 +62,8 @@ __all__ = [
     "RequestTooLarge",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "DOCUMENT_CSP",
+    "PAGE_CSP",
     "SESSION_COOKIE",
     "anonymous_csrf_token",
     "hash_password",
@@ -60,6 +73,7 @@ __all__ = [
     "needs_rehash",
     "new_token",
     "queue_cookie",
+    "start_session",
     "verify_password",
 ]
 
@@ -70,6 +84,14 @@ ANON_CSRF_COOKIE = "smartspec_csrf"
 #: Form field and header carrying the CSRF token.
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+#: Content-Security-Policy of the application's pages and API answers (see the module doc).
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+#: Content-Security-Policy of the self-contained HTML documents (inline scripts, no fetching).
+DOCUMENT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'none'")
 #: Key of the request-state list of ``Set-Cookie`` values applied by the middleware.
 _COOKIE_QUEUE = "smartspec_cookies"
 
@@ -235,17 +257,27 @@ def login(request: Request, username: str, password: str) -> UserRecord:
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         wsvc.end_web_session(db, old)
+    start_session(request, user)
+    if request.cookies.get(ANON_CSRF_COOKIE):
+        queue_cookie(request, ANON_CSRF_COOKIE, None)
+    return user
+
+
+def start_session(request: Request, user: UserRecord) -> None:
+    """Sign ``user`` in on this request: a new server-side session (with the configured
+    lifetime and idle timeout), its cookie queued, and the request's user set."""
+    from smartspec.store import web_services as wsvc
+    from smartspec.web.deps import get_db
+
+    settings = request.app.state.settings
+    db = get_db(request)
     token, record = wsvc.create_web_session(db, user, lifetime=settings.session_lifetime,
-                                            ip=client_ip(request))
+                                            idle=settings.session_idle, ip=client_ip(request))
     db.info["user"] = user.username
     queue_cookie(request, SESSION_COOKIE, token,
                  max_age=int(settings.session_lifetime.total_seconds()))
-    if request.cookies.get(ANON_CSRF_COOKIE):
-        queue_cookie(request, ANON_CSRF_COOKIE, None)
-    state = request.state
-    state.user = user
-    state.web_session = record
-    return user
+    request.state.user = user
+    request.state.web_session = record
 
 
 def logout(request: Request) -> None:

@@ -109,13 +109,7 @@ def accept(token: str, body: s.InvitationAcceptIn, request: Request, db: DB) -> 
                                 display_name=body.display_name, language=body.language)
         db.info["user"] = user.username
         membership = wsvc.accept_invitation(db, token, user)
-        token_, record = wsvc.create_web_session(
-            db, user, lifetime=request.app.state.settings.session_lifetime,
-            ip=security.client_ip(request))
-        security.queue_cookie(request, security.SESSION_COOKIE, token_, max_age=int(
-            request.app.state.settings.session_lifetime.total_seconds()))
-        request.state.user = user
-        request.state.web_session = record
+        security.start_session(request, user)
     else:
         membership = wsvc.accept_invitation(db, token, user)
     return s.AcceptOut(workspace=membership.workspace.slug, role=membership.role,

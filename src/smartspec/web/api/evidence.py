@@ -27,6 +27,7 @@ from smartspec.web.api._common import (
 )
 from smartspec.web.api.workspaces import CHANGE_ERRORS, WS_ERRORS
 from smartspec.web.deps import Access, get_db, require_user, workspace_access
+from smartspec.web.security import DOCUMENT_CSP
 
 router = APIRouter()
 
@@ -300,5 +301,6 @@ def strategy_document(ta_id: PathId, access: Viewer, db: DB) -> Response:
     record = get_ta(db, access, ta_id)
     page = render_strategy_html(strategy_context(db, access.workspace, record))
     return HTMLResponse(page, headers={
+        "Content-Security-Policy": DOCUMENT_CSP,
         "Content-Disposition": f'inline; filename="strategy-{access.workspace.slug}-'
                                f'{record.activity}.html"'})

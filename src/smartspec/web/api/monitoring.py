@@ -19,6 +19,7 @@ from smartspec.web.api._common import PathId, QueryId, integer, lookup, num, tex
 from smartspec.web.api.evidence import get_ta
 from smartspec.web.api.workspaces import CHANGE_ERRORS, WS_ERRORS
 from smartspec.web.deps import Access, get_db, workspace_access
+from smartspec.web.security import DOCUMENT_CSP
 
 router = APIRouter(tags=["monitoring"])
 
@@ -436,6 +437,7 @@ def monitoring_report_html(access: Viewer, db: DB,
     reasons, indicators against their target paths, progress, self-assessment)."""
     slug = access.workspace.slug
     return HTMLResponse(_report_html(db, access, as_of), headers={
+        "Content-Security-Policy": DOCUMENT_CSP,
         "Content-Disposition": f'inline; filename="{slug}_monitoring.html"'})
 
 

@@ -38,6 +38,7 @@ from smartspec.web.pages.common import (
 )
 from smartspec.web.pages.strategy import current_ta
 from smartspec.web.pages.vocab import label as _term
+from smartspec.web.security import DOCUMENT_CSP
 
 __all__ = ["router"]
 
@@ -374,6 +375,7 @@ def report_download(fmt: str, request: Request, db: DB,
     name = f"{ctx.workspace.slug}-monitoring-{dt.date.today().isoformat()}"
     if fmt == "html":
         return HTMLResponse(render_monitoring_html(report), headers={
+            "Content-Security-Policy": DOCUMENT_CSP,
             "Content-Disposition": f'attachment; filename="{name}.html"'})
     if fmt == "xlsx":
         from smartspec.reports.tables import flatten
