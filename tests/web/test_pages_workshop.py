@@ -63,6 +63,18 @@ def test_edw_with_two_stakeholders(people, web_url):
     assert fragment.headers["cache-control"] == "no-store"
     text = text_of(fragment.text)
     assert "World-class machinery base" in text and "Few firms left" in text
+    # the cached aggregate and score tables follow every change they show: a new comment,
+    # and a participant's new display name (a site-wide table)
+    assert sam.post(f"{url}/scores", {"capacity_C28": "5", "opportunity_C28": "5",
+                                      "comment_C28": "Machinery and robotics"}
+                    ).status_code == 303
+    fresh = text_of(vic.get(f"{url}/aggregate").text)
+    assert "Machinery and robotics" in fresh and "World-class machinery base" not in fresh
+    with db.session_scope(web_url) as s:
+        wsvc.update_user(s, wsvc.get_user(s, "stella"), display_name="Stella Wirth")
+    assert "Stella Wirth:  Few firms left" in text_of(vic.get(f"{url}/aggregate").text)
+    assert "Machinery and robotics" in text_of(vic.get(url).text)  # the scores table
+    fragment = vic.get(f"{url}/aggregate")
     with db.session_scope(web_url) as s:
         rows = {r["item"]: r for r in wsvc.workshop_aggregate(
             s, DEMO, workshop_id, data_scores={"C27": 0.8, "C28": 0.79, "C33": 0.7})}
@@ -96,7 +108,7 @@ def test_edw_with_two_stakeholders(people, web_url):
     closed = vic.get(url).text
     assert "This workshop is closed" in closed and "data-poll" not in closed
     csv = vic.get(f"{url}/minutes.csv")
-    assert csv.status_code == 200 and "World-class machinery base" in csv.text
+    assert csv.status_code == 200 and "Machinery and robotics" in csv.text
     assert "Go for machinery" in csv.text
     book = openpyxl.load_workbook(io.BytesIO(vic.get(f"{url}/minutes.xlsx").content))
     assert book.sheetnames == ["workshop", "aggregate", "scores", "decisions"]
@@ -118,6 +130,11 @@ def test_adw_scores_actions(people, web_url):
     assert r.status_code == 303
     fragment = text_of(sam.get(f"{url}/aggregate").text)
     assert "Needs a lead firm" in fragment
+    assert title in text_of(sam.get(url).text)
+    # an action renamed meanwhile shows under its new title (the table is cached)
+    with db.session_scope(web_url) as s:
+        svc.update_action(s, DEMO, action_id, title="Pilot line for lightweight parts")
+    assert "Pilot line for lightweight parts" in text_of(sam.get(f"{url}/aggregate").text)
     assert "Select as TA" not in fragment  # only an EDW selects TAs
     # a second workshop of the same kind cannot be open at the same time
     dup = anna.post(f"{BASE}/workshops", {"kind": "adw", "title": "again", "ta": ta})

@@ -102,6 +102,7 @@ __all__ = [
     "revoke_invitation",
     "role_at_least",
     "score_item",
+    "score_rows",
     "select_ta_from_workshop",
     "select_ta_with_evidence",
     "set_password",
@@ -929,6 +930,25 @@ def list_scores(session: Session, workspace: Workspace | str | int,
     return sorted(rows, key=lambda s: (order.get(s.item, len(order)), s.user.username))
 
 
+def score_rows(session: Session, workspace: Workspace | str | int, workshop: Workshop | int,
+               *, user: UserRecord | None = None) -> list[dict[str, Any]]:
+    """The scores of a workshop (of one ``user``, when given) as plain rows, in the order of
+    :func:`list_scores`: ``item, user_id, username, display_name, capacity, opportunity,
+    comment, updated_at``. One query and no ORM objects (the pages read these on every
+    change of a live workshop)."""
+    record = get_workshop(session, workspace, workshop)
+    sc, us = WorkshopScore.__table__.c, UserRecord.__table__.c
+    query = (select(sc.item, sc.user_id, us.username, us.display_name, sc.capacity,
+                    sc.opportunity, sc.comment, sc.updated_at)
+             .join_from(WorkshopScore.__table__, UserRecord.__table__, us.id == sc.user_id)
+             .where(sc.workshop_id == record.id))
+    if user is not None:
+        query = query.where(sc.user_id == user.id)
+    rows = [dict(r) for r in session.execute(query).mappings()]
+    order = {item: i for i, item in enumerate(record.items or [])}
+    return sorted(rows, key=lambda r: (order.get(r["item"], len(order)), r["username"]))
+
+
 @_atomic
 def record_decision(session: Session, workspace: Workspace | str | int,
                     workshop: Workshop | int, item: Any, decision: str, *,
@@ -984,16 +1004,17 @@ def workshop_aggregate(session: Session, workspace: Workspace | str | int,
 
     record = get_workshop(session, workspace, workshop)
     items = list(record.items or [])
-    scores = list_scores(session, workspace, record)
+    scores = score_rows(session, workspace, record)
     data = {str(k): _finite(v) for k, v in (data_scores or {}).items()}
     by_item: dict[str, list[tuple[str, float, float]]] = {i: [] for i in items}
     comments: dict[str, list[dict[str, str]]] = {i: [] for i in items}
     for s in scores:
-        by_item.setdefault(s.item, []).append((s.user.username, s.capacity, s.opportunity))
-        if s.comment:
-            comments.setdefault(s.item, []).append({"user": s.user.username,
-                                                    "display_name": s.user.display_name,
-                                                    "comment": s.comment})
+        by_item.setdefault(s["item"], []).append((s["username"], s["capacity"],
+                                                  s["opportunity"]))
+        if s["comment"]:
+            comments.setdefault(s["item"], []).append({"user": s["username"],
+                                                       "display_name": s["display_name"],
+                                                       "comment": s["comment"]})
     out = []
     for item in items:
         # the arithmetic of smartspec.discovery.merge_stakeholder_scores, for one item
@@ -1030,9 +1051,9 @@ def workshop_minutes(session: Session, workspace: Workspace | str | int,
     record = get_workshop(session, workspace, workshop)
     if record.status == "closed" and record.minutes:
         return dict(record.minutes)
-    scores = list_scores(session, workspace, record)
+    scores = score_rows(session, workspace, record)
     decisions = list_decisions(session, workspace, record)
-    users = {s.user.username: s.user.display_name for s in scores}
+    users = {s["username"]: s["display_name"] for s in scores}
     opener = session.get(UserRecord, record.opened_by) if record.opened_by else None
     deciders = {u.id: u.username for u in session.scalars(select(UserRecord).where(
         UserRecord.id.in_({d.decided_by for d in decisions if d.decided_by})))}
@@ -1044,9 +1065,9 @@ def workshop_minutes(session: Session, workspace: Workspace | str | int,
                      "items": list(record.items or [])},
         "participants": [{"username": u, "display_name": d} for u, d in sorted(users.items())],
         "aggregate": workshop_aggregate(session, workspace, record, data_scores=data_scores),
-        "scores": [{"item": s.item, "username": s.user.username, "capacity": s.capacity,
-                    "opportunity": s.opportunity, "comment": s.comment,
-                    "at": _iso(s.updated_at)} for s in scores],
+        "scores": [{"item": s["item"], "username": s["username"], "capacity": s["capacity"],
+                    "opportunity": s["opportunity"], "comment": s["comment"],
+                    "at": _iso(s["updated_at"])} for s in scores],
         "decisions": [{"item": d.item, "decision": d.decision,
                        "by": deciders.get(d.decided_by) if d.decided_by else None,
                        "at": _iso(d.decided_at)} for d in decisions],

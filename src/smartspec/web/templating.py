@@ -214,14 +214,20 @@ def _date(value: object, language: str) -> str:
 
 
 def _datetime(value: object, language: str) -> str:
-    from babel.dates import format_datetime
-
     if not isinstance(value, dt.datetime):
         return _date(value, language)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return format_datetime(value.astimezone(dt.UTC), format="medium", tzinfo=dt.UTC,
-                           locale=language) + " UTC"
+    return _format_datetime(value.astimezone(dt.UTC), language)
+
+
+@lru_cache(maxsize=8192)
+def _format_datetime(value: dt.datetime, language: str) -> str:
+    """Babel's medium date and time in UTC (memoised: a table's timestamps recur on every
+    rendering of it)."""
+    from babel.dates import format_datetime
+
+    return format_datetime(value, format="medium", tzinfo=dt.UTC, locale=language) + " UTC"
 
 
 # ----------------------------------------------------------------------------- environment

@@ -273,13 +273,14 @@ _BUILDERS: dict[str, tuple[Builder, str]] = {}
 
 
 def table_builder(key: str, min_role: str = "viewer", *,
-                  cache: tuple[str, ...] | None = None) -> Callable[[Builder], Builder]:
+                  cache: tuple[str, ...] | None = None,
+                  site_tables: tuple[str, ...] = ()) -> Callable[[Builder], Builder]:
     """Register a table builder under ``key`` (exported at ``/w/{slug}/export/{key}.csv``).
 
     ``cache`` names the store tables the builder reads besides the evidence data (``()``:
-    none). With it, the table is built once per workspace, data version, language, query and
-    path parameters, day and change of those tables
-    (:func:`smartspec.web.pages.data.cached_on`);
+    none), ``site_tables`` the site-wide ones (``users``: names). With ``cache``, the table is
+    built once per workspace, data version, language, query and path parameters, day and
+    change of those tables (:func:`smartspec.web.pages.data.cached_on`);
     the HTML of its rows is then rendered once too. The builder must then depend on nothing
     else of the request (not on the user's role, say).
     """
@@ -303,7 +304,8 @@ def table_builder(key: str, min_role: str = "viewer", *,
                 query = tuple(sorted(request.query_params.multi_items()))
                 path = tuple(sorted((k, str(v)) for k, v in request.path_params.items()))
                 return data.cached_on(ctx, f"table:{key}", tables, query, path,
-                                      dt.date.today().isoformat(), compute=compute)
+                                      dt.date.today().isoformat(), compute=compute,
+                                      site_tables=site_tables)
 
         if key in _BUILDERS and _BUILDERS[key][0] is not built:
             raise ValueError(f"table {key!r} is registered twice")

@@ -78,7 +78,7 @@ def _item_labels(ctx: PageContext, workshop: Any) -> dict[str, str]:
 
 #: The tables behind a workshop's live aggregate (besides the evidence's data version).
 AGGREGATE_TABLES: tuple[str, ...] = ("workshops", "workshop_scores", "workshop_decisions",
-                                     "selected_tas")
+                                     "selected_tas", "actions")  # actions: ADW item titles
 
 
 def aggregate_rows(ctx: PageContext, workshop: Any) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def _workshop_param(ctx: PageContext) -> Any:
     return _workshop(ctx, raw)
 
 
-@table_builder("workshop-aggregate")
+@table_builder("workshop-aggregate", cache=AGGREGATE_TABLES, site_tables=("users",))
 def aggregate_table(ctx: PageContext) -> PageTable:
     t = ctx.t
     workshop = _workshop_param(ctx)
@@ -205,7 +205,7 @@ def _mean_sd(ctx: PageContext, mean: float | None, sd: float | None) -> str | No
     return f"{text} ± {_number(sd, ctx.lang, 2)}" if sd is not None else text
 
 
-@table_builder("workshop-scores")
+@table_builder("workshop-scores", cache=AGGREGATE_TABLES, site_tables=("users",))
 def scores_table(ctx: PageContext) -> PageTable:
     from smartspec.store import web_services as wsvc
 
@@ -215,9 +215,8 @@ def scores_table(ctx: PageContext) -> PageTable:
     if workshop.status == "closed" and workshop.minutes:
         source = workshop.minutes.get("scores", [])
     else:
-        source = [{"item": s.item, "username": s.user.username, "capacity": s.capacity,
-                   "opportunity": s.opportunity, "comment": s.comment, "at": s.updated_at}
-                  for s in wsvc.list_scores(ctx.db, ctx.workspace, workshop)]
+        source = [{**s, "at": s["updated_at"]}
+                  for s in wsvc.score_rows(ctx.db, ctx.workspace, workshop)]
     rows = [{"item": s["item"], "label": labels.get(str(s["item"]), ""),
              "username": s["username"], "capacity": s["capacity"],
              "opportunity": s["opportunity"], "comment": s.get("comment", ""),
@@ -296,9 +295,8 @@ def _detail(ctx: PageContext, workshop: Any, *, status_code: int = 200,
     aggregate = aggregate_table(ctx)
     mine = {}
     if ctx.user is not None:
-        for s in wsvc.list_scores(ctx.db, ctx.workspace, workshop):
-            if s.user_id == ctx.user.id:
-                mine[s.item] = s
+        mine = {s["item"]: s for s in wsvc.score_rows(ctx.db, ctx.workspace, workshop,
+                                                       user=ctx.user)}
     chart_rows = [{"item": r["item"], "label": r["label"], "data_score": r["data_score"],
                    "mean": 1 + 4 * r["stakeholder_score"]
                    if r["stakeholder_score"] is not None else None,
