@@ -63,6 +63,18 @@ def test_sign_in_and_open_the_demo_workspace(open_as, e2e_server):
     tas = _api(page, f"/api/v1/workspaces/{e2e_server.workspace}/tas")
     assert tas and all(ta["activity"] in main for ta in tas)
 
+    # every chart downloads as PNG and SVG from its mode bar (drawn in the browser, offline,
+    # under the pages' Content-Security-Policy)
+    page.hover("#chart-map .main-svg")
+    titles = page.eval_on_selector_all("#chart-map .modebar-btn",
+                                       "bs => bs.map(b => b.dataset.title)")
+    assert not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()], titles
+    for title, magic in (("Download plot as a PNG", b"\x89PNG"), ("Download SVG", b"<svg")):
+        with page.expect_download() as info:
+            page.click(f"#chart-map .modebar-btn[data-title='{title}']")
+        assert info.value.failure() is None
+        assert Path(info.value.path()).read_bytes()[:len(magic)] == magic, title
+
 
 # ----------------------------------------------------------------------------- discovery
 

@@ -45,7 +45,9 @@ __all__ = [
 
 #: Plotly config of every chart: no logo or cloud links, responsive to the page width.
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True,
-                                 "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d",
+                                 "showSendToCloud": False,  # plotly.js 4: "Share chart..."
+                                 "modeBarButtonsToRemove": ["sendDataToCloud",
+                                                            "sendChartToCloud", "lasso2d",
                                                             "select2d"]}
 #: An empty world topology pre-registered for Plotly's geo subplots. Plotly.js downloads its
 #: base-map topology (``world_110m.json`` from cdn.plot.ly) for every geo subplot that shows a

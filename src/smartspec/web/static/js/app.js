@@ -15,7 +15,8 @@
     return {
       displaylogo: false,
       responsive: true,
-      modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"],
+      showSendToCloud: false,  // plotly.js 4 "Share chart..." would upload to Plotly Cloud
+      modeBarButtonsToRemove: ["sendDataToCloud", "sendChartToCloud", "lasso2d", "select2d"],
       toImageButtonOptions: { format: "png", filename: filename, scale: 2 },
       modeBarButtonsToAdd: [{
         name: "svg",
