@@ -76,6 +76,25 @@ def test_sign_in_and_open_the_demo_workspace(open_as, e2e_server):
         assert Path(info.value.path()).read_bytes()[:len(magic)] == magic, title
 
 
+def test_every_page_draws_its_charts(open_as, e2e_server):
+    """Every page of the workspace, with all its charts drawn by the local Plotly: the
+    watcher fails the test on a script error, a refusal by the Content-Security-Policy or a
+    request leaving the machine."""
+    page = open_as("demo-owner")  # the members page is the owner's
+    base = e2e_server.base
+    ta = _api(page, f"/api/v1/workspaces/{e2e_server.workspace}/tas")[0]["activity"]
+    drawn = 0
+    for path in ("", "/evidence", "/discovery", f"/ta/{ta}", "/workshops", "/strategy",
+                 "/implementation", "/monitoring", "/members"):
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.status == 200, path
+        plots = page.locator("main .plot").count()
+        for i in range(plots):
+            page.locator("main .plot").nth(i).locator(".main-svg").first.wait_for()
+        drawn += plots
+    assert drawn >= 12  # 18 in the demo workspace
+
+
 # ----------------------------------------------------------------------------- discovery
 
 
