@@ -300,6 +300,11 @@ def test_downloading_the_monitoring_report(open_as, e2e_server):
         page.click(f"a[href='{e2e_server.base}/monitoring/report.xlsx']")
     assert Path(info.value.path()).read_bytes()[:2] == b"PK"  # an Excel (zip) workbook
 
+    # the API serves the report inline: its own Plotly draws its charts under the documents'
+    # Content-Security-Policy, which lets nothing be fetched
+    page.goto(f"/api/v1/workspaces/{e2e_server.workspace}/reports/monitoring.html")
+    page.locator(".main-svg").first.wait_for()
+
 
 # ----------------------------------------------------------------------------------- roles
 
