@@ -104,3 +104,64 @@ def test_simultaneous_form_sign_ins_on_sqlite(web_app, web_url):
     errors = _run_all([lambda n=n: browser(n) for n in names])
     assert not errors, errors
     assert statuses == [303] * N_USERS, statuses
+
+
+def test_a_slow_upload_does_not_hold_back_other_writers():
+    """With one writer at a time (SQLite), a changing request queues only once its whole body
+    has arrived: a client sending a large upload slowly never delays the others' scores."""
+    import asyncio
+
+    from smartspec.web.app import RequestMiddleware
+
+    done: list[str] = []
+
+    async def app(scope, receive, send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        done.append(f"{scope['path']} {len(body)}")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    middleware = RequestMiddleware(app, max_body=1000, one_writer=True)
+
+    def scope(path: str, length: int) -> dict:
+        return {"type": "http", "method": "POST", "path": path,
+                "headers": [(b"content-length", str(length).encode())]}
+
+    def sender(statuses: list[int]):
+        async def send(message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+        return send
+
+    async def slow_receive():  # 5 chunks of 100 bytes, 50 ms apart
+        for i in range(5):
+            await asyncio.sleep(0.05)
+            yield {"type": "http.request", "body": b"x" * 100, "more_body": i < 4}
+
+    async def run() -> tuple[list[int], list[int], list[int]]:
+        chunks = slow_receive()
+        slow_status: list[int] = []
+        fast_status: list[int] = []
+        big_status: list[int] = []
+
+        async def one_chunk():
+            return {"type": "http.request", "body": b"score", "more_body": False}
+
+        slow = asyncio.create_task(middleware(scope("/upload", 500), chunks.__anext__,
+                                              sender(slow_status)))
+        await asyncio.sleep(0.01)  # the upload has started sending
+        await middleware(scope("/score", 5), one_chunk, sender(fast_status))
+        assert done == ["/score 5"]  # served while the upload was still arriving
+        await slow
+        # a body beyond the limit is refused before it queues
+        await middleware(scope("/big", 5000), one_chunk, sender(big_status))
+        return slow_status, fast_status, big_status
+
+    slow_status, fast_status, big_status = asyncio.run(run())
+    assert done == ["/score 5", "/upload 500"]
+    assert slow_status == [200] and fast_status == [200] and big_status == [413]

@@ -18,6 +18,7 @@ ensure the demo accounts.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import html
 import json
@@ -111,7 +112,9 @@ class RequestMiddleware:
     one_writer : serve the changing requests (POST, PUT, PATCH, DELETE) of this process one at
         a time (SQLite): a waiting request holds neither a thread nor a connection, and the
         one in progress never waits for SQLite's write lock held by another request of the
-        process. Reading requests are never held back.
+        process. Reading requests are never held back. A changing request's body (an upload,
+        say) is received in full before it queues, so a slow client never holds the others
+        back while it sends.
     """
 
     def __init__(self, app: Any, max_body: int, one_writer: bool = False) -> None:
@@ -126,10 +129,38 @@ class RequestMiddleware:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.one_writer and scope["type"] == "http" and \
                 str(scope.get("method", "GET")).upper() not in SAFE_METHODS:
+            replay = await self._received(scope, receive, send)
+            if replay is None:
+                return  # answered (too large) or the client left
             async with _per_loop(self._writers, asyncio.Lock):
-                await self._handle(scope, receive, send)
+                await self._handle(scope, replay, send)
         else:
             await self._handle(scope, receive, send)
+
+    async def _received(self, scope: Any, receive: Any, send: Any) -> Any:
+        """Receive the whole body (at most ``max_body`` bytes), then return a ``receive``
+        that hands it on; None when the request was answered here (413) or abandoned."""
+        if self._declared_too_large(scope):
+            await self._too_large(send)
+            return None
+        messages: collections.deque[Any] = collections.deque()
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # http.disconnect: nobody is waiting for an answer
+            size += len(message.get("body", b""))
+            if size > self.max_body:
+                await self._too_large(send)
+                return None
+            messages.append(message)
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Any:
+            return messages.popleft() if messages else await receive()
+
+        return replay
 
     async def _reply(self, send: Any, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
@@ -138,21 +169,25 @@ class RequestMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
+    def _declared_too_large(self, scope: Any) -> bool:
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is None:
+            return False
+        try:
+            return int(length) > self.max_body
+        except ValueError:
+            return True
+
+    async def _too_large(self, send: Any) -> None:
+        await self._reply(send, 413, f"the request body is larger than {self.max_body} bytes")
+
     async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > self.max_body
-            except ValueError:
-                too_big = True
-            if too_big:
-                await self._reply(send, 413, f"the request body is larger than "
-                                             f"{self.max_body} bytes")
-                return
+        if self._declared_too_large(scope):
+            await self._too_large(send)
+            return
         state = scope.setdefault("state", {})
         received = 0
         started = False
@@ -202,8 +237,7 @@ class RequestMiddleware:
             if session is not None:
                 await _end(session.rollback)
             if not started:
-                await self._reply(send, 413, f"the request body is larger than "
-                                             f"{self.max_body} bytes")
+                await self._too_large(send)
         except Exception:
             session = state.get("smartspec_db")
             if session is not None:
