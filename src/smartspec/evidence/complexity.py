@@ -70,22 +70,25 @@ def _second_eigvec_dense(s: np.ndarray, lead: np.ndarray, v0: np.ndarray | None 
     Small matrices use LAPACK restricted to one eigenpair. Larger ones deflate the known leading
     eigenvector and run Lanczos (ARPACK) on the explicit matrix, which is several times faster
     and can be warm-started with ``v0`` (e.g. the previous year's eigenvector in a panel); if
-    ARPACK does not converge, LAPACK is used.
+    ARPACK does not converge, LAPACK is used. ``s`` is overwritten (deflated) in that case.
     """
     n = s.shape[0]
     if n < 2:
         raise ValueError("complexity needs at least two regions and two activities with presence")
-    if n > SMALL_EIGEN_MAX:
-        lead = lead / np.linalg.norm(lead)
-        sd = s - np.outer(lead, lead)
-        start = v0 if v0 is not None and v0.shape == (n,) and np.any(v0) else \
-            np.random.default_rng(0).standard_normal(n)
-        try:
-            w, v = spla.eigsh(sd, k=1, which="LA", v0=start, tol=1e-14, maxiter=50 * n)
-            return v[:, 0], float(w[0])
-        except spla.ArpackNoConvergence:  # pragma: no cover - rare, tiny spectral gaps
-            pass
-    w, v = sla.eigh(s, subset_by_index=[n - 2, n - 2], check_finite=False)
+    if n <= SMALL_EIGEN_MAX:
+        w, v = sla.eigh(s, subset_by_index=[n - 2, n - 2], check_finite=False)
+        return v[:, 0], float(w[0])
+    lead = lead / np.linalg.norm(lead)
+    # deflate in place, a block of rows at a time (no second n x n array): the leading
+    # eigenvalue 1 becomes 0, so the second eigenpair of s is the first one of what is left
+    for lo in range(0, n, 64):
+        s[lo:lo + 64] -= np.outer(lead[lo:lo + 64], lead)
+    start = v0 if v0 is not None and v0.shape == (n,) and np.any(v0) else \
+        np.random.default_rng(0).standard_normal(n)
+    try:
+        w, v = spla.eigsh(s, k=1, which="LA", v0=start, tol=1e-14, maxiter=50 * n)
+    except spla.ArpackNoConvergence:  # pragma: no cover - rare, tiny spectral gaps
+        w, v = sla.eigh(s, subset_by_index=[n - 1, n - 1], check_finite=False)
     return v[:, 0], float(w[0])
 
 
@@ -124,7 +127,8 @@ def _second_eigvec_lanczos(mm: np.ndarray | sp.csr_array, isd: np.ndarray, isu: 
 
 
 def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
-                 v0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+                 v0: np.ndarray | None = None, *, overwrite_m: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """Raw (unstandardised) ECI and PCI vectors from the second eigenvector.
 
     With :math:`A = D^{-1/2} M U^{-1/2}`, the region matrix :math:`\\tilde M_R = D^{-1} M U^{-1}
@@ -138,6 +142,8 @@ def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
     implicit Lanczos (products with :math:`M` only) when the smaller side exceeds
     :data:`DENSE_EIGEN_MAX`. (Implicit Lanczos is memory-bound: for dense matrices of moderate
     size, one BLAS-3 Gram product is cheaper than the ~20 pairs of matrix-vector products.)
+    With ``overwrite_m`` a dense float64 ``mm`` is scaled into :math:`A` in place (the
+    caller's private copy: one large array less to allocate).
     """
     n, p = mm.shape
     isd, isu = 1.0 / np.sqrt(d), 1.0 / np.sqrt(u)
@@ -150,11 +156,18 @@ def _eigenvector(mm: np.ndarray | sp.csr_array, d: np.ndarray, u: np.ndarray,
         if sp.issparse(mm):
             a = sp.csr_array(sp.diags_array(isd) @ mm @ sp.diags_array(isu))
         else:
-            a = mm * isd[:, None]
+            in_place = overwrite_m and mm.dtype == np.float64 and mm.flags.writeable
+            a = mm if in_place else mm * isd[:, None]
+            if in_place:
+                a *= isd[:, None]
             a *= isu[None, :]
         s = a @ a.T if rows_side else a.T @ a
         s = s.toarray() if sp.issparse(s) else s
         y, lam = _second_eigvec_dense(np.asarray(s), np.sqrt(d if rows_side else u), v0)
+        # the other side from A itself: U^-1 M^T D^-1/2 y = U^-1/2 A^T y, and likewise
+        if rows_side:
+            return y * isd, np.asarray(a.T @ y).ravel() * isu, lam, y
+        return np.asarray(a @ y).ravel() * isd, y * isu, lam, y
     if rows_side:
         x = y * isd
         q = np.asarray(mm.T @ x).ravel() / u

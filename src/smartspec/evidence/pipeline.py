@@ -158,7 +158,8 @@ def _eci_one(mm: np.ndarray, d: np.ndarray, u: np.ndarray, ddof: int, v0: np.nda
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Standardised ECI/PCI of one float64 presence slice (NaN for empty rows/columns).
 
-    Returns the symmetric-form eigenvector too, to warm-start the next year.
+    ``mm`` must be the caller's private copy: it is overwritten. Returns the symmetric-form
+    eigenvector too, to warm-start the next year.
     """
     kr, kc = d > 0, u > 0
     eci = np.full(mm.shape[0], np.nan)
@@ -166,7 +167,7 @@ def _eci_one(mm: np.ndarray, d: np.ndarray, u: np.ndarray, ddof: int, v0: np.nda
     if kr.sum() < 2 or kc.sum() < 2:
         return eci, pci, None
     sub = mm if (kr.all() and kc.all()) else mm[np.ix_(kr, kc)]
-    x, q, _, y = _eigenvector(sub, d[kr], u[kc], v0)
+    x, q, _, y = _eigenvector(sub, d[kr], u[kc], v0, overwrite_m=True)
     x, q = _fix_sign(x, q, d[kr])
     eci[kr], pci[kc] = zscore(x, ddof), zscore(q, ddof)
     return eci, pci, y
