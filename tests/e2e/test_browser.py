@@ -93,6 +93,9 @@ def test_every_page_draws_its_charts(open_as, e2e_server):
             page.locator("main .plot").nth(i).locator(".main-svg").first.wait_for()
         drawn += plots
     assert drawn >= 12  # 18 in the demo workspace
+    for path in ("/", "/admin/users"):  # the site's own pages (the owner is an administrator)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
 
 
 # ----------------------------------------------------------------------------- discovery
