@@ -8,6 +8,7 @@ the matrix products run as batched BLAS calls, instead of looping over years in 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -204,13 +205,25 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
     eci = np.empty((n_years, n))
     pci = np.empty((n_years, p))
 
+    scratch = threading.local()
+
+    def buffers() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # each worker thread reuses its own work arrays from year to year
+        found = getattr(scratch, "arrays", None)
+        if found is None:
+            found = scratch.arrays = (np.empty((n, p), np.float32),
+                                      np.empty((p, p), np.float32), np.empty((n, p)))
+        return found
+
     def one_year(t: int) -> None:
         # float32 for the exact co-occurrence counts (sgemm, exact below 2**24), float64 for
-        # proximity, density and the eigenvector. Large temporaries are avoided: on virtual
-        # machines the page faults of a fresh multi-megabyte array cost as much as its
-        # arithmetic, so the counts go straight into phi[t] and density is scaled in place.
-        m32 = mb[t].astype(np.float32)
-        cooc = m32.T @ m32
+        # proximity, density and the eigenvector. Fresh large temporaries are avoided: on
+        # virtual machines the page faults of a new multi-megabyte array cost as much as its
+        # arithmetic. So each thread reuses its work arrays, the counts go straight into
+        # phi[t], and density is scaled in place.
+        m32, cooc, m64 = buffers()
+        np.copyto(m32, mb[t])
+        np.matmul(m32.T, m32, out=cooc)
         u = np.diag(cooc).astype(np.float64)
         phi_t = phi[t]
         if proximity_method == "min_conditional":
@@ -225,13 +238,12 @@ def pipeline(x: object, *, threshold: float = 1.0, proximity_method: str = "min_
         else:
             phi_t[...] = _normalise_values(cooc.astype(np.float64), u[:, None], u[None, :],
                                            float(n), proximity_method)
-        del cooc
         if diagonal is not None:
             np.fill_diagonal(phi_t, diagonal)
         colsum = phi_t.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(colsum > 0, 1.0 / colsum, np.nan)
-        m64 = mb[t].astype(np.float64)
+        np.copyto(m64, mb[t])
         dens_t = dens[t]
         np.matmul(m64, phi_t, out=dens_t)
         dens_t *= inv[None, :]
