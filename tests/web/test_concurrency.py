@@ -165,3 +165,69 @@ def test_a_slow_upload_does_not_hold_back_other_writers():
     slow_status, fast_status, big_status = asyncio.run(run())
     assert done == ["/score 5", "/upload 500"]
     assert slow_status == [200] and fast_status == [200] and big_status == [413]
+
+
+def test_a_sign_in_leaves_the_writer_queue_while_it_checks_the_hash():
+    """A sign-in steps out of its process's queue of writers while its password hash is
+    checked (``WriterTurn.leave``/``rejoin``, from the handler's thread, as
+    :func:`smartspec.web.security.login` does): a workshop score goes through meanwhile."""
+    import asyncio
+
+    import anyio.to_thread
+
+    from smartspec.web.app import RequestMiddleware
+    from smartspec.web.security import WRITER_TURN
+
+    hashing, hashed = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    async def app(scope, receive, send) -> None:
+        await receive()
+        if scope["path"] == "/login":
+            turn = scope["state"][WRITER_TURN]
+
+            def check_password() -> None:
+                turn.leave()
+                hashing.set()
+                assert hashed.wait(30), "the score never came through"
+                turn.rejoin()
+                done.append("/login wrote")
+
+            await anyio.to_thread.run_sync(check_password)
+        done.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = RequestMiddleware(app, max_body=1000, one_writer=True)
+
+    async def request(path: str) -> None:
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message) -> None:
+            pass
+
+        await middleware({"type": "http", "method": "POST", "path": path, "headers": []},
+                         receive, send)
+
+    async def run() -> None:
+        login = asyncio.create_task(request("/login"))
+        assert await asyncio.to_thread(hashing.wait, 30)
+        await asyncio.wait_for(request("/score"), 30)  # not queued behind the hash
+        hashed.set()
+        await login
+
+    asyncio.run(run())
+    assert done == ["/score", "/login wrote", "/login"]
+
+
+def test_sign_ins_step_out_of_the_queue_through_the_app(web_app, monkeypatch):
+    from smartspec.web.app import WriterTurn
+
+    calls: list[str] = []
+    for name in ("leave", "rejoin"):
+        original = getattr(WriterTurn, name)
+        monkeypatch.setattr(WriterTurn, name, lambda self, _o=original, _n=name: (
+            calls.append(_n), _o(self))[1])
+    sign_in(web_app, "sam")  # through the API's login, on SQLite
+    assert calls == ["leave", "rejoin"]

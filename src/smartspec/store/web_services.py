@@ -425,7 +425,8 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
                  max_attempts: int = 5, ip_max_attempts: int = 50,
                  window: dt.timedelta = dt.timedelta(minutes=15),
                  now: dt.datetime | None = None,
-                 before_hashing: Callable[[], None] | None = None) -> UserRecord:
+                 before_hashing: Callable[[], None] | None = None,
+                 after_hashing: Callable[[], None] | None = None) -> UserRecord:
     """Check a user name and password, under the login rate limit; record the attempt.
 
     A user name is locked after ``max_attempts`` failures within ``window`` since its last
@@ -435,8 +436,9 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     outdated Argon2 parameters is upgraded.
 
     ``before_hashing`` is called after the reads and before the (deliberately slow) hash
-    verification: the web application ends its transaction there, so that no database lock
-    is held while hashing.
+    verification, ``after_hashing`` after it, before the attempt is written: the web
+    application ends its transaction and leaves its queue of writers in between, so that
+    nothing waits for a hash.
 
     Raises
     ------
@@ -464,11 +466,15 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         candidate = ""
     if before_hashing is not None:
         before_hashing()
-    if user is not None:
-        ok = verify_password(user.password_hash, candidate) and bool(candidate)
-    else:
-        verify_password(dummy_hash(), candidate)
-        ok = False
+    try:
+        if user is not None:
+            ok = verify_password(user.password_hash, candidate) and bool(candidate)
+        else:
+            verify_password(dummy_hash(), candidate)
+            ok = False
+    finally:
+        if after_hashing is not None:
+            after_hashing()
     ok = ok and user is not None and user.active
     session.execute(insert(LoginAttempt.__table__).values(username=name, ip=ip, at=now,
                                                           success=ok))

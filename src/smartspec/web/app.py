@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -38,13 +39,14 @@ from starlette.staticfiles import StaticFiles
 
 from smartspec.web.config import Settings
 from smartspec.web.deps import SAFE_METHODS, verify_csrf
-from smartspec.web.security import PAGE_CSP, RequestTooLarge, queued_cookies
+from smartspec.web.security import PAGE_CSP, WRITER_TURN, RequestTooLarge, queued_cookies
 
 __all__ = [
     "DEMO_OWNER",
     "DEMO_STAKEHOLDER",
     "DemoLogin",
     "RequestMiddleware",
+    "WriterTurn",
     "app_from_env",
     "create_app",
     "plotly_js_path",
@@ -102,6 +104,35 @@ async def _end(step: Any) -> Any:
     return await anyio.to_thread.run_sync(step, limiter=limiter)
 
 
+class WriterTurn:
+    """A changing request's turn in its process's queue of writers (SQLite, see
+    :class:`RequestMiddleware`). The request's handler thread may step out of the queue while
+    it works without the database (a sign-in checking its password hash: :meth:`leave`) and
+    queue again before it writes (:meth:`rejoin`)."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+        self._held = False
+
+    async def take(self) -> None:
+        await self._lock.acquire()
+        self._held = True
+
+    def give_back(self) -> None:
+        """Release the turn (on the event loop; nothing happens when it is not held)."""
+        if self._held:
+            self._held = False
+            self._lock.release()
+
+    def leave(self) -> None:
+        """From the handler's thread: let the next writer in."""
+        anyio.from_thread.run_sync(self.give_back)
+
+    def rejoin(self) -> None:
+        """From the handler's thread: wait for a turn again."""
+        anyio.from_thread.run(self.take)
+
+
 class RequestMiddleware:
     """Per-request transaction, queued cookies, body-size limit and security headers.
 
@@ -132,8 +163,13 @@ class RequestMiddleware:
             replay = await self._received(scope, receive, send)
             if replay is None:
                 return  # answered (too large) or the client left
-            async with _per_loop(self._writers, asyncio.Lock):
+            turn = WriterTurn(_per_loop(self._writers, asyncio.Lock))
+            await turn.take()
+            scope.setdefault("state", {})[WRITER_TURN] = turn
+            try:
                 await self._handle(scope, replay, send)
+            finally:
+                turn.give_back()
         else:
             await self._handle(scope, receive, send)
 

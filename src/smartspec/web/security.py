@@ -92,6 +92,9 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 DOCUMENT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                 "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'; "
                 "frame-ancestors 'none'")
+#: Key of the request-state :class:`smartspec.web.app.WriterTurn` of a changing request
+#: (SQLite: its place in the process's queue of writers).
+WRITER_TURN = "smartspec_writer_turn"
 #: Key of the request-state list of ``Set-Cookie`` values applied by the middleware.
 _COOKIE_QUEUE = "smartspec_cookies"
 
@@ -245,12 +248,19 @@ def login(request: Request, username: str, password: str) -> UserRecord:
 
     settings = request.app.state.settings
     db = get_db(request)
+    turn = request.scope.get("state", {}).get(WRITER_TURN)
+
+    def before_hashing() -> None:  # nothing is held while the hash is checked
+        db.commit()
+        if turn is not None:
+            turn.leave()
+
     try:
         user = wsvc.authenticate(db, username, password, ip=client_ip(request),
                                  max_attempts=settings.login_max_attempts,
                                  ip_max_attempts=settings.login_ip_max_attempts,
-                                 window=settings.login_window,
-                                 before_hashing=db.commit)  # no lock held while hashing
+                                 window=settings.login_window, before_hashing=before_hashing,
+                                 after_hashing=turn.rejoin if turn is not None else None)
     except wsvc.InvalidCredentials:
         db.commit()  # the failure must count although the response is an error
         raise
