@@ -23,7 +23,7 @@ CSRF
     no token: browsers cannot send them across sites without a CORS preflight, which the app
     never grants. See :func:`smartspec.web.deps.verify_csrf`.
 Content Security Policy
-    Every response carries :data:`PAGE_CSP` unless it sets its own: scripts, styles sheets,
+    Every response carries :data:`PAGE_CSP` unless it sets its own: scripts, style sheets,
     images, fonts and requests only from the app itself (``'self'``; the pages have no inline
     scripts and no inline event handlers, and the only inline ``<script>`` blocks are JSON
     data, which browsers never execute); inline styles are allowed because Plotly draws with
