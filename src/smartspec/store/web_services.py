@@ -926,14 +926,22 @@ def score_item(session: Session, workspace: Workspace | str | int, workshop: Wor
     return score
 
 
-def list_scores(session: Session, workspace: Workspace | str | int,
-                workshop: Workshop | int) -> list[WorkshopScore]:
-    """The scores of a workshop, by item and participant."""
-    record = get_workshop(session, workspace, workshop)
-    rows = session.scalars(select(WorkshopScore).where(
-        WorkshopScore.workshop_id == record.id)).all()
+def _by_item_and_user(record: Workshop) -> Callable[[str, str], tuple[int, str]]:
+    """Sort key of a workshop's scores: the item's place in the workshop, then user name."""
     order = {item: i for i, item in enumerate(record.items or [])}
-    return sorted(rows, key=lambda s: (order.get(s.item, len(order)), s.user.username))
+    return lambda item, username: (order.get(item, len(order)), username)
+
+
+def list_scores(session: Session, workspace: Workspace | str | int,
+                workshop: Workshop | int, *, user: UserRecord | None = None
+                ) -> list[WorkshopScore]:
+    """The scores of a workshop (of one ``user``, when given), by item and participant."""
+    record = get_workshop(session, workspace, workshop)
+    query = select(WorkshopScore).where(WorkshopScore.workshop_id == record.id)
+    if user is not None:
+        query = query.where(WorkshopScore.user_id == user.id)
+    key = _by_item_and_user(record)
+    return sorted(session.scalars(query).all(), key=lambda s: key(s.item, s.user.username))
 
 
 def score_rows(session: Session, workspace: Workspace | str | int, workshop: Workshop | int,
@@ -950,9 +958,9 @@ def score_rows(session: Session, workspace: Workspace | str | int, workshop: Wor
              .where(sc.workshop_id == record.id))
     if user is not None:
         query = query.where(sc.user_id == user.id)
-    rows = [dict(r) for r in session.execute(query).mappings()]
-    order = {item: i for i, item in enumerate(record.items or [])}
-    return sorted(rows, key=lambda r: (order.get(r["item"], len(order)), r["username"]))
+    key = _by_item_and_user(record)
+    return sorted((dict(r) for r in session.execute(query).mappings()),
+                  key=lambda r: key(r["item"], r["username"]))
 
 
 @_atomic

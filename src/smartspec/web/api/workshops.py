@@ -129,9 +129,7 @@ def _score_out(score: WorkshopScore) -> s.ScoreOut:
 def scores(workshop_id: PathId, access: Viewer, db: DB, mine: bool = False) -> list[s.ScoreOut]:
     """Every participant's scores and comments (``mine``: only the caller's)."""
     record = _workshop(db, access, workshop_id)
-    rows = wsvc.list_scores(db, access.workspace, record)
-    if mine:
-        rows = [r for r in rows if r.user_id == access.user.id]
+    rows = wsvc.list_scores(db, access.workspace, record, user=access.user if mine else None)
     return [_score_out(r) for r in rows]
 
 
